@@ -1,0 +1,106 @@
+"""Plain domain values shared by the use cases, the ports and the adapters."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+CAP_FILE_READ = "file.read"
+CAP_FILE_WRITE = "file.write"
+CAP_RESTART = "restart"
+CAP_HOT_RELOAD = "hot-reload"
+
+
+@dataclass(frozen=True)
+class AccessParameters:
+    """Where an agent's files may be touched. ``None`` on a container means: nowhere."""
+
+    writable_paths: tuple[str, ...] = ()
+    read_only_paths: tuple[str, ...] = ()
+    config_dir: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def from_json(cls, value: Any) -> AccessParameters | None:
+        if not isinstance(value, dict):
+            return None
+
+        def paths(key: str) -> tuple[str, ...]:
+            items = value.get(key) or []
+            if not isinstance(items, list):
+                return ()
+            return tuple(_normal_root(p) for p in items if isinstance(p, str) and p.startswith("/"))
+
+        config_dir = value.get("configDir")
+        return cls(
+            writable_paths=paths("writablePaths"),
+            read_only_paths=paths("readOnlyPaths"),
+            config_dir=config_dir if isinstance(config_dir, str) else None,
+            raw=dict(value),
+        )
+
+    @property
+    def readable_roots(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.writable_paths + self.read_only_paths))
+
+    def can_read(self, path: str) -> bool:
+        return _under_any(path, self.readable_roots)
+
+    def can_write(self, path: str) -> bool:
+        return _under_any(path, self.writable_paths)
+
+
+def _normal_root(path: str) -> str:
+    return posixpath.normpath(path) if path != "/" else "/"
+
+
+def _under_any(path: str, roots: Iterable[str]) -> bool:
+    for root in roots:
+        if root == "/" or path == root or path.startswith(root + "/"):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class OwnedContainer:
+    """A container launch as its owner sees it; never carries another account's data."""
+
+    id: str
+    account_id: str
+    project_id: str
+    wap_id: str
+    image: str
+    tag: str
+    status: str
+    capabilities: frozenset[str] = frozenset()
+    access: AccessParameters | None = None
+    instructions_dir: str | None = None
+    supports_hot_reload: bool = False
+
+    def under_instructions_dir(self, path: str) -> bool:
+        return self.instructions_dir is not None and _under_any(path, (self.instructions_dir,))
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    image: str
+    tag: str
+    released_at: datetime
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class VersionUpdate:
+    id: str
+    container_id: str
+    image: str
+    old_tag: str
+    new_tag: str
+    status: str  # updating | completed | failed
+    requested_by: str
+    started_at: datetime
+    finished_at: datetime | None = None
+    error: str | None = None

@@ -1,0 +1,54 @@
+"""The container repository port: the one place ownership is resolved."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+
+from service.domain import CatalogueEntry, OwnedContainer, VersionUpdate
+
+
+class AbstractContainerRepository(abc.ABC):
+    """Reads and writes what the service keeps about container launches.
+
+    Every method is async; implementations backed by a synchronous ORM run it
+    off the event loop.
+    """
+
+    async def start(self) -> None:  # noqa: B027 - optional hook
+        """Open connections; called once before the first request."""
+
+    async def stop(self) -> None:  # noqa: B027 - optional hook
+        """Release connections."""
+
+    @abc.abstractmethod
+    async def find_owned(self, account_id: str, container_id: str) -> OwnedContainer | None:
+        """The container ``container_id`` if ``account_id`` owns it, else ``None``.
+
+        One indexed query. ``None`` both for a foreign and for an unknown id, so that
+        callers cannot tell them apart.
+        """
+
+    @abc.abstractmethod
+    async def list_owned(self, account_id: str) -> Sequence[OwnedContainer]:
+        """Every container ``account_id`` owns."""
+
+    @abc.abstractmethod
+    async def catalogue(self, image: str) -> Sequence[CatalogueEntry]:
+        """The released tags of ``image``, newest first."""
+
+    @abc.abstractmethod
+    async def history(self, container_id: str) -> Sequence[VersionUpdate]:
+        """The container's version updates, newest first."""
+
+    @abc.abstractmethod
+    async def begin_update(
+        self, container: OwnedContainer, new_tag: str, requested_by: str
+    ) -> VersionUpdate:
+        """Record an update as ``updating``; raise ``errors.UpdateInProgress`` if one runs."""
+
+    @abc.abstractmethod
+    async def finish_update(
+        self, update_id: str, *, succeeded: bool, error: str | None = None
+    ) -> VersionUpdate:
+        """Mark the update completed (and move the container's tag) or failed."""
