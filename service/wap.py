@@ -1,0 +1,401 @@
+"""The port to WAP Core: what the use cases may ask of it, and the typed answers.
+
+``AbstractWap`` is the only way the service talks to WAP Core. Its one real
+adapter is ``service.adapters.wap_client.WapClient`` (httpx); tests above the
+client use the ``wap_stub`` or a hand-written fake that subclasses this port.
+
+Every method raises only ``service.errors.ApiError`` subclasses:
+
+    NotFound              WAP has no such container (or file / directory)
+    Conflict              WAP refused the state change (already running / stopped);
+                          ``UpdateInProgress`` while another image update runs
+    PreconditionFailed    ``if_match`` no longer matches the file
+    Unprocessable         WAP rejected the request body (``unknown_tag`` for a missing image tag)
+    BadRequest            WAP rejected a parameter (``invalid_path`` for a path of the wrong kind)
+    PayloadTooLarge       a buffered read found a file bigger than ``max_bytes``
+    UpstreamError         WAP answered 5xx, refused our credentials, or sent a malformed answer
+    UpstreamUnavailable   WAP could not be reached, or closed the connection before answering
+    UpstreamTimeout       WAP did not answer in time
+
+Timestamps are timezone-aware ``datetime`` objects; ETags are kept exactly as
+WAP sends them (a quoted entity tag, ``"<hex>"``) so they can be handed back in
+``If-Match`` and an ``ETag`` header unchanged.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal, Self, TypeVar
+
+_T = TypeVar("_T")
+
+ContainerStatus = Literal["running", "stopped", "restarting"]
+HealthStatus = Literal["healthy", "unhealthy", "starting", "none"]
+EntryType = Literal["file", "directory"]
+
+CONTAINER_STATUSES: tuple[ContainerStatus, ...] = ("running", "stopped", "restarting")
+HEALTH_STATUSES: tuple[HealthStatus, ...] = ("healthy", "unhealthy", "starting", "none")
+ENTRY_TYPES: tuple[EntryType, ...] = ("file", "directory")
+
+MAX_LOG_TAIL = 10_000
+
+
+async def _nothing_to_close() -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class ContainerState:
+    """A container's state after restart / stop / start."""
+
+    id: str
+    status: ContainerStatus
+    changed_at: datetime
+
+
+@dataclass(frozen=True)
+class ImageUpdate:
+    """The outcome of ``update_container_image``."""
+
+    id: str
+    image: str
+    previous_tag: str
+    tag: str
+    status: str
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    name: str
+    path: str
+    type: EntryType
+    size: int
+    modified_at: datetime
+
+
+@dataclass(frozen=True)
+class FileListing:
+    path: str
+    entries: tuple[FileEntry, ...]
+
+
+@dataclass(frozen=True)
+class FileContent:
+    """A whole file, read into memory."""
+
+    content: bytes
+    content_type: str
+    etag: str | None
+    last_modified: datetime | None
+    size: int
+
+
+@dataclass(frozen=True)
+class FileStream:
+    """A file being streamed from WAP: iterate it for ``bytes`` chunks.
+
+    The caller owns the stream and must close it (``await stream.aclose()`` or
+    ``async with stream:``); it closes itself once fully read. ``size`` is the
+    announced ``Content-Length`` (``None`` when WAP streams without one).
+    Iterating may raise ``UpstreamError`` / ``UpstreamTimeout`` if WAP fails mid-file.
+    """
+
+    chunks: AsyncIterator[bytes] = field(repr=False)
+    content_type: str
+    etag: str | None
+    size: int | None
+    last_modified: datetime | None
+    close: Callable[[], Awaitable[None]] = field(default=_nothing_to_close, repr=False)
+
+    @classmethod
+    def from_bytes(
+        cls,
+        content: bytes,
+        *,
+        content_type: str = "application/octet-stream",
+        etag: str | None = None,
+        last_modified: datetime | None = None,
+        chunk_size: int = 65_536,
+    ) -> FileStream:
+        """A stream over bytes already in memory (for fakes)."""
+        pieces = [content[i : i + chunk_size] for i in range(0, len(content), chunk_size)]
+        return cls(_iterate(pieces), content_type, etag, len(content), last_modified)
+
+    def __aiter__(self) -> FileStream:
+        return self
+
+    async def __anext__(self) -> bytes:
+        return await self.chunks.__anext__()
+
+    async def aclose(self) -> None:
+        await self.close()
+
+    async def __aenter__(self) -> FileStream:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+
+@dataclass(frozen=True)
+class LogStream:
+    """Log lines being followed: iterate it for ``str`` lines (without their ``\\n``).
+
+    The caller owns the stream and must close it (``aclose()`` or ``async with``).
+    It ends when WAP ends it (the container stopped). Iterating may raise
+    ``UpstreamError`` if WAP drops the connection mid-stream.
+    """
+
+    lines: AsyncIterator[str] = field(repr=False)
+    close: Callable[[], Awaitable[None]] = field(default=_nothing_to_close, repr=False)
+
+    @classmethod
+    def from_lines(cls, lines: Iterable[str]) -> LogStream:
+        """A stream over lines already in memory (for fakes)."""
+        return cls(_iterate(list(lines)))
+
+    def __aiter__(self) -> LogStream:
+        return self
+
+    async def __anext__(self) -> str:
+        return await self.lines.__anext__()
+
+    async def aclose(self) -> None:
+        await self.close()
+
+    async def __aenter__(self) -> LogStream:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+
+async def _iterate(items: Iterable[_T]) -> AsyncIterator[_T]:
+    for item in items:
+        yield item
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    path: str
+    created: bool
+    size: int
+    etag: str
+    modified_at: datetime
+    hot_reloaded: bool
+    reloaded_files: tuple[str, ...]
+    restart_required: bool
+
+
+@dataclass(frozen=True)
+class DeleteResult:
+    path: str
+    deleted: bool
+    hot_reloaded: bool
+    reloaded_files: tuple[str, ...]
+    restart_required: bool
+
+
+@dataclass(frozen=True)
+class ContainerHealth:
+    """One container's health (``GET /containers/{wapId}/health``)."""
+
+    id: str
+    status: ContainerStatus
+    health: HealthStatus
+    started_at: datetime | None
+    checked_at: datetime
+    failing_streak: int
+
+
+@dataclass(frozen=True)
+class ContainerResources:
+    cpu_percent: float
+    memory_bytes: int
+    memory_limit_bytes: int
+
+
+@dataclass(frozen=True)
+class HealthEntry:
+    """One container in the bulk health report."""
+
+    id: str
+    status: ContainerStatus
+    health: HealthStatus
+    checked_at: datetime
+    resources: ContainerResources
+
+
+@dataclass(frozen=True)
+class HealthSummary:
+    containers: tuple[HealthEntry, ...]
+
+
+@dataclass(frozen=True)
+class ContainerStats:
+    id: str
+    cpu_percent: float
+    memory_bytes: int
+    memory_limit_bytes: int
+    network_rx_bytes: int
+    network_tx_bytes: int
+    block_read_bytes: int
+    block_write_bytes: int
+    pids: int
+    sampled_at: datetime
+
+
+@dataclass(frozen=True)
+class LogOptions:
+    """Which log lines to ask for: the last ``tail`` lines (WAP's default when
+    ``None``), only those since ``since`` (timezone-aware), with timestamps or not."""
+
+    tail: int | None = None
+    since: datetime | None = None
+    timestamps: bool = False
+
+    def __post_init__(self) -> None:
+        if self.tail is not None and not 1 <= self.tail <= MAX_LOG_TAIL:
+            raise ValueError(f"tail must be between 1 and {MAX_LOG_TAIL}, not {self.tail}")
+        if self.since is not None and self.since.utcoffset() is None:
+            raise ValueError("since must be timezone-aware")
+
+
+@dataclass(frozen=True)
+class EnvVariables:
+    id: str
+    variables: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class EnvUpdate:
+    id: str
+    variables: Mapping[str, str]
+    restart_required: bool
+
+
+class AbstractWap(abc.ABC):
+    """WAP Core, as the use cases see it. ``wap_id`` is WAP's own container reference.
+
+    Unless a method says otherwise, each may raise ``NotFound`` (unknown container),
+    ``UpstreamError``, ``UpstreamUnavailable`` or ``UpstreamTimeout`` (see the module
+    docstring); nothing else escapes.
+    """
+
+    async def start(self) -> None:
+        """Acquire resources (connection pools). Call once before any other method."""
+        return None  # nothing to acquire by default
+
+    async def aclose(self) -> None:
+        """Release resources. Streams still open are closed."""
+        return None
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    @abc.abstractmethod
+    async def restart_container(self, wap_id: str) -> ContainerState:
+        """Restart the container; the answer has ``status == "running"``."""
+
+    @abc.abstractmethod
+    async def stop_container(self, wap_id: str) -> ContainerState:
+        """Stop the container. Raises ``Conflict`` if it is already stopped."""
+
+    @abc.abstractmethod
+    async def start_container(self, wap_id: str) -> ContainerState:
+        """Start the container. Raises ``Conflict`` if it is already running."""
+
+    @abc.abstractmethod
+    async def update_container_image(self, wap_id: str, image: str, tag: str) -> ImageUpdate:
+        """Move the container to ``image:tag``.
+
+        Raises ``Unprocessable(code="unknown_tag")`` when WAP's registry lacks
+        ``image:tag`` and ``UpdateInProgress`` (a ``Conflict``) while another update
+        of it runs. Never retried.
+        """
+
+    @abc.abstractmethod
+    async def list_container_files(self, wap_id: str, path: str) -> FileListing:
+        """List the absolute directory ``path``.
+
+        Raises ``NotFound`` if it does not exist and ``BadRequest(code="invalid_path")``
+        if it is not a directory.
+        """
+
+    @abc.abstractmethod
+    async def read_container_file(self, wap_id: str, path: str, *, max_bytes: int) -> FileContent:
+        """Read the whole file at absolute ``path`` into memory.
+
+        Raises ``NotFound`` if it does not exist, and ``PayloadTooLarge`` if it is
+        bigger than ``max_bytes`` (known from ``Content-Length`` without reading,
+        or found while reading).
+        """
+
+    @abc.abstractmethod
+    async def open_container_file(self, wap_id: str, path: str) -> FileStream:
+        """Start streaming the file at absolute ``path``; the caller must close the stream.
+
+        Errors that WAP answers up front (``NotFound`` ...) are raised here, before
+        any chunk; a failure mid-file is raised while iterating.
+        """
+
+    @abc.abstractmethod
+    async def write_container_file(
+        self, wap_id: str, path: str, content: bytes, *, if_match: str | None = None
+    ) -> WriteResult:
+        """Create or replace the file at absolute ``path`` with ``content``.
+
+        With ``if_match`` (an ETag), raises ``PreconditionFailed`` if the file has
+        changed or does not exist. Never retried.
+        """
+
+    @abc.abstractmethod
+    async def delete_container_file(
+        self, wap_id: str, path: str, *, if_match: str | None = None
+    ) -> DeleteResult:
+        """Delete the file at absolute ``path``.
+
+        Raises ``NotFound`` if it does not exist and ``PreconditionFailed`` if
+        ``if_match`` no longer matches. Never retried.
+        """
+
+    @abc.abstractmethod
+    async def get_container_health(self, wap_id: str) -> ContainerHealth:
+        """One container's health."""
+
+    @abc.abstractmethod
+    async def get_all_container_health(self) -> HealthSummary:
+        """Health and resources of every container WAP runs (every account's)."""
+
+    @abc.abstractmethod
+    async def get_container_stats(self, wap_id: str) -> ContainerStats:
+        """One sample of the container's resource usage."""
+
+    @abc.abstractmethod
+    async def get_container_logs(self, wap_id: str, options: LogOptions) -> list[str]:
+        """The container's log lines, oldest first, without their ``\\n``."""
+
+    @abc.abstractmethod
+    async def follow_container_logs(self, wap_id: str, options: LogOptions) -> LogStream:
+        """Start following the container's log; iterate the answer for lines.
+
+        Errors WAP answers up front (``NotFound`` ...) are raised here. The stream
+        waits for new lines with no read timeout; the caller must close it.
+        """
+
+    @abc.abstractmethod
+    async def get_container_env(self, wap_id: str) -> EnvVariables:
+        """The container's environment variables, unmasked."""
+
+    @abc.abstractmethod
+    async def update_container_env(
+        self, wap_id: str, set: Mapping[str, str], unset: Sequence[str]
+    ) -> EnvUpdate:
+        """Set and unset environment variables in one change. Never retried."""

@@ -1,0 +1,1255 @@
+"""WapClient against a respx-faked WAP Core.
+
+Every request the client sends is validated against ``contracts/wap.yaml`` with
+openapi-core (and so is every contract-shaped answer the fake gives), so the
+client and the contract cannot drift apart. Only ``BASE_URL`` is mocked.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import respx
+import yaml
+from openapi_core import OpenAPI
+from openapi_core.datatypes import RequestParameters
+from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+from service import errors
+from service.adapters.wap_client import WapClient
+from service.settings import Settings, Timeouts
+from service.wap import (
+    ContainerHealth,
+    ContainerResources,
+    ContainerState,
+    ContainerStats,
+    DeleteResult,
+    EnvUpdate,
+    EnvVariables,
+    FileEntry,
+    FileListing,
+    FileStream,
+    HealthEntry,
+    HealthSummary,
+    ImageUpdate,
+    LogOptions,
+    LogStream,
+    WriteResult,
+)
+
+BASE_URL = "http://wap.test/core"
+USERNAME = "control-svc-7"
+PASSWORD = "s3cret:with colon"
+BASIC = "Basic " + base64.b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode()
+# A WAP id that must be quoted: a client that forgot would send a different path.
+WAP_ID = "wap 7f/3a"
+QUOTED = "wap%207f%2F3a"
+CONTRACT_PATH = Path(__file__).resolve().parents[1] / "contracts" / "wap.yaml"
+
+AT = "2026-11-29T10:15:00Z"
+AT_DT = datetime(2026, 11, 29, 10, 15, tzinfo=UTC)
+ETAG = '"3f0c1e1b2a7d4f5e8c9b0a1d2e3f4a5b"'
+
+
+# -- the contract ----------------------------------------------------------------------------
+
+
+class ContractRequest:
+    """An ``httpx.Request`` as openapi-core sees a request."""
+
+    def __init__(self, request: httpx.Request) -> None:
+        self._request = request
+        self.parameters = RequestParameters(
+            query=ImmutableMultiDict(request.url.params.multi_items()),
+            header=Headers(request.headers.multi_items()),
+            cookie=ImmutableMultiDict(),
+        )
+
+    @property
+    def host_url(self) -> str:
+        return f"{self._request.url.scheme}://{self._request.url.netloc.decode()}"
+
+    @property
+    def path(self) -> str:
+        # The raw path: a quoted wapId stays one path segment.
+        return self._request.url.raw_path.split(b"?")[0].decode("ascii")
+
+    @property
+    def method(self) -> str:
+        return self._request.method.lower()
+
+    @property
+    def body(self) -> bytes | None:
+        return self._request.content or None
+
+    @property
+    def content_type(self) -> str:
+        return str(self._request.headers.get("content-type", ""))
+
+
+class ContractResponse:
+    def __init__(self, response: httpx.Response) -> None:
+        self._response = response
+
+    @property
+    def status_code(self) -> int:
+        return self._response.status_code
+
+    @property
+    def content_type(self) -> str:
+        return str(self._response.headers.get("content-type", ""))
+
+    @property
+    def headers(self) -> Headers:
+        return Headers(self._response.headers.multi_items())
+
+    @property
+    def data(self) -> bytes:
+        return self._response.content
+
+
+@pytest.fixture(scope="module")
+def contract() -> OpenAPI:
+    spec = yaml.safe_load(CONTRACT_PATH.read_text())
+    spec["servers"] = [{"url": BASE_URL}]  # the contract names the stub's address
+    return OpenAPI.from_dict(spec)
+
+
+@pytest.fixture
+def sent(contract: OpenAPI) -> Any:
+    """``sent(route)``: the one request ``route`` received, checked against the contract.
+
+    Also checks the Basic credentials and, unless ``answer=False`` (streamed
+    answers), that the fake's answer is one the contract allows.
+    """
+
+    def check(route: respx.Route, *, answer: bool = True) -> httpx.Request:
+        assert route.call_count == 1
+        request = route.calls.last.request
+        assert request.headers["authorization"] == BASIC
+        contract.validate_request(ContractRequest(request))
+        if answer:
+            response = route.calls.last.response
+            contract.validate_response(ContractRequest(request), ContractResponse(response))
+        return request
+
+    return check
+
+
+# -- the client ------------------------------------------------------------------------------
+
+
+def make_settings(**changes: Any) -> Settings:
+    settings = Settings(
+        database_url="sqlite:///:memory:",
+        wap_url=BASE_URL,
+        wap_username=USERNAME,
+        wap_password=PASSWORD,
+        supertokens_connection_uri="http://supertokens.test",
+        wap_timeouts=Timeouts(connect=1.5, read=2.5, write=3.5, pool=4.5),
+    )
+    return settings.replace(**changes)
+
+
+@pytest.fixture
+async def wap() -> AsyncIterator[WapClient]:
+    async with WapClient(make_settings()) as client:
+        yield client
+
+
+@pytest.fixture
+def fake() -> Iterator[respx.MockRouter]:
+    with respx.mock(base_url=BASE_URL, assert_all_called=True) as router:
+        yield router
+
+
+def raw_path(request: httpx.Request) -> str:
+    return request.url.raw_path.split(b"?")[0].decode("ascii")
+
+
+def query(request: httpx.Request) -> list[tuple[str, str]]:
+    return sorted(request.url.params.multi_items())
+
+
+def error(status: int, code: str, message: str) -> httpx.Response:
+    return httpx.Response(status, json={"error": code, "message": message})
+
+
+class Body(httpx.AsyncByteStream):
+    """A streamed answer that records how many chunks were pulled and whether it was closed."""
+
+    def __init__(self, *pieces: bytes) -> None:
+        self.pieces = pieces
+        self.pulled = 0
+        self.closed = False
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for piece in self.pieces:
+            self.pulled += 1
+            yield piece
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+def streamed(body: Body, **headers: str) -> httpx.Response:
+    return httpx.Response(
+        200, stream=body, headers={k.replace("_", "-"): v for k, v in headers.items()}
+    )
+
+
+# -- lifecycle ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "action", "status"),
+    [
+        ("restart_container", "restart", "running"),
+        ("stop_container", "stop", "stopped"),
+        ("start_container", "start", "running"),
+    ],
+)
+async def test_lifecycle_calls_post_to_the_quoted_container_and_parse_its_state(
+    wap: WapClient, fake: respx.MockRouter, sent: Any, method: str, action: str, status: str
+) -> None:
+    route = fake.post(f"/containers/{WAP_ID}/{action}").respond(
+        200, json={"id": WAP_ID, "status": status, "changedAt": AT}
+    )
+
+    state = await getattr(wap, method)(WAP_ID)
+
+    assert state == ContainerState(id=WAP_ID, status=status, changed_at=AT_DT)  # type: ignore[arg-type]
+    request = sent(route)
+    assert request.method == "POST"
+    assert raw_path(request) == f"/core/containers/{QUOTED}/{action}"
+    assert query(request) == []
+    assert request.content == b""
+
+
+async def test_update_image_posts_image_and_tag_as_json(
+    wap: WapClient, fake: respx.MockRouter, sent: Any
+) -> None:
+    route = fake.post(f"/containers/{WAP_ID}/update-image").respond(
+        200,
+        json={
+            "id": WAP_ID,
+            "image": "armory/agent-runtime",
+            "previousTag": "1.4.2",
+            "tag": "1.5.0",
+            "status": "completed",
+        },
+    )
+
+    update = await wap.update_container_image(WAP_ID, "armory/agent-runtime", "1.5.0")
+
+    assert update == ImageUpdate(WAP_ID, "armory/agent-runtime", "1.4.2", "1.5.0", "completed")
+    request = sent(route)
+    assert request.method == "POST"
+    assert raw_path(request) == f"/core/containers/{QUOTED}/update-image"
+    assert request.headers["content-type"] == "application/json"
+    assert json.loads(request.content) == {"image": "armory/agent-runtime", "tag": "1.5.0"}
+
+
+# -- files -------------------------------------------------------------------------------------
+
+
+async def test_list_files_gets_the_directory_and_parses_its_entries(
+    wap: WapClient, fake: respx.MockRouter, sent: Any
+) -> None:
+    route = fake.get(f"/containers/{WAP_ID}/files").respond(
+        200,
+        json={
+            "path": "/app/instructions",
+            "entries": [
+                {
+                    "name": "system.md",
+                    "path": "/app/instructions/system.md",
+                    "type": "file",
+                    "size": 25,
+                    "modifiedAt": AT,
+                },
+                {
+                    "name": "tools",
+                    "path": "/app/instructions/tools",
+                    "type": "directory",
+                    "size": 0,
+                    "modifiedAt": "2026-11-29T12:15:00+02:00",
+                },
+            ],
+        },
+    )
+
+    listing = await wap.list_container_files(WAP_ID, "/app/instructions")
+
+    assert listing == FileListing(
+        path="/app/instructions",
+        entries=(
+            FileEntry("system.md", "/app/instructions/system.md", "file", 25, AT_DT),
+            FileEntry("tools", "/app/instructions/tools", "directory", 0, AT_DT),
+        ),
+    )
+    request = sent(route)
+    assert request.method == "GET"
+    assert raw_path(request) == f"/core/containers/{QUOTED}/files"
+    assert query(request) == [("path", "/app/instructions")]
+
+
+async def test_read_file_returns_the_bytes_and_their_metadata(
+    wap: WapClient, fake: respx.MockRouter, sent: Any
+) -> None:
+    content = "Bonjour, agent ✓\n".encode()
+    route = fake.get(f"/containers/{WAP_ID}/files/read").respond(
+        200,
+        content=content,
+        headers={
+            "Content-Type": "text/plain; charset=utf-8",
+            "ETag": ETAG,
+            "Last-Modified": "Sun, 29 Nov 2026 10:15:00 GMT",
+        },
+    )
+
+    file = await wap.read_container_file(WAP_ID, "/app/a b/ü.md", max_bytes=len(content))
+
+    assert file.content == content
+    assert file.size == len(content)
+    assert file.content_type == "text/plain; charset=utf-8"
+    assert file.etag == ETAG
+    assert file.last_modified == AT_DT
+    request = sent(route)
+    assert request.method == "GET"
+    assert raw_path(request) == f"/core/containers/{QUOTED}/files/read"
+    assert query(request) == [("path", "/app/a b/ü.md")]
+
+
+async def test_read_file_refuses_a_file_announced_bigger_than_max_bytes_without_reading_it(
+    wap: WapClient, fake: respx.MockRouter, sent: Any
+) -> None:
+    body = Body(b"x" * 10, b"y" * 10)
+    route = fake.get(f"/containers/{WAP_ID}/files/read").mock(
+        return_value=streamed(body, Content_Length="20", ETag=ETAG)
+    )
+
+    with pytest.raises(errors.PayloadTooLarge) as caught:
+        await wap.read_container_file(WAP_ID, "/app/big.bin", max_bytes=19)
+
+    assert body.pulled == 0
+    assert body.closed
+    assert "20 bytes" in caught.value.detail
+    assert caught.value.status == 413
+    sent(route, answer=False)
+
+
+async def test_read_file_stops_reading_a_chunked_file_once_it_exceeds_max_bytes(
+    wap: WapClient, fake: respx.MockRouter, sent: Any
+) -> None:
+    body = Body(*[b"0123"] * 1000)
+    route = fake.get(f"/containers/{WAP_ID}/files/read").mock(return_value=streamed(body))
+
+    with pytest.raises(errors.PayloadTooLarge):
+        await wap.read_container_file(WAP_ID, "/app/big.log", max_bytes=10)
+
+    assert body.pulled == 3  # 12 bytes > 10: not one chunk more
+    assert body.closed
+    sent(route, answer=False)
+
+
+async def test_read_file_accepts_a_chunked_file_of_exactly_max_bytes(
+    wap: WapClient, fake: respx.MockRouter
+) -> None:
+    fake.get(f"/containers/{WAP_ID}/files/read").mock(
+        return_value=streamed(Body(b"0123", b"4567", b"89"))
+    )
+
+    file = await wap.read_container_file(WAP_ID, "/app/ten.txt", max_bytes=10)
+
+    assert file.content == b"0123456789"
+    assert file.size == 10
+    assert file.content_type == "application/octet-stream"
+    assert file.etag is None and file.last_modified is None
+
+
+async def test_open_file_streams_the_chunks_as_they_arrive(
+    wap: WapClient, fake: respx.MockRouter, sent: Any
+) -> None:
+    body = Body(b"\x00\x01", b"\xff\xfe", b"end")
+    route = fake.get(f"/containers/{WAP_ID}/files/read").mock(
+        return_value=streamed(
+            body,
+            Content_Type="application/octet-stream",
+            Content_Length="7",
+            ETag=ETAG,
+            Last_Modified="Sun, 29 Nov 2026 10:15:00 GMT",
+        )
+    )
+
+    stream = await wap.open_container_file(WAP_ID, "/app/blob.bin")
+    async with stream:
+        chunks = [chunk async for chunk in stream]
+
+    assert chunks == [b"\x00\x01", b"\xff\xfe", b"end"]
+    assert (stream.content_type, stream.etag, stream.size) == ("application/octet-stream", ETAG, 7)
+    assert stream.last_modified == AT_DT
+    assert body.closed
+    request = sent(route, answer=False)
+    assert request.method == "GET"
+    assert raw_path(request) == f"/core/containers/{QUOTED}/files/read"
+    assert query(request) == [("path", "/app/blob.bin")]
+
+
+async def test_closing_an_unfinished_file_stream_closes_the_answer(
+    wap: WapClient, fake: respx.MockRouter
+) -> None:
+    body = Body(b"first", b"second", b"third")
+    fake.get(f"/containers/{WAP_ID}/files/read").mock(return_value=streamed(body))
+
+    stream = await wap.open_container_file(WAP_ID, "/app/blob.bin")
+    assert await stream.__anext__() == b"first"
+    await stream.aclose()
+
+    assert body.closed
+    assert body.pulled == 1
+
+
+async def test_open_file_raises_not_found_before_any_chunk(
+    wap: WapClient, fake: respx.MockRouter
+) -> None:
+    fake.get(f"/containers/{WAP_ID}/files/read").mock(
+        return_value=error(404, "not_found", "no such file /app/gone.md")
+    )
+
+    with pytest.raises(errors.NotFound, match="no such file /app/gone.md"):
+        await wap.open_container_file(WAP_ID, "/app/gone.md")
+
+
+async def test_a_file_stream_broken_off_by_wap_raises_upstream_error(
+    wap: WapClient, fake: respx.MockRouter
+) -> None:
+    async def broken() -> AsyncIterator[bytes]:
+        yield b"half"
+        raise httpx.ReadError("connection reset by peer")
+
+    fake.get(f"/containers/{WAP_ID}/files/read").respond(200, content=broken())
+
+    stream = await wap.open_container_file(WAP_ID, "/app/blob.bin")
+    with pytest.raises(errors.UpstreamError) as caught:
+        async with stream:
+            async for _ in stream:
+                pass
+
+    assert type(caught.value) is errors.UpstreamError
+    assert caught.value.instance_code == "wap_error"
+
+
+async def test_a_buffered_read_broken_off_by_wap_raises_upstream_error(
+    wap: WapClient, fake: respx.MockRouter
+) -> None:
+    async def broken() -> AsyncIterator[bytes]:
+        yield b"half"
+        raise httpx.RemoteProtocolError("peer closed connection without sending complete body")
+
+    fake.get(f"/containers/{WAP_ID}/files/read").respond(200, content=broken())
+
+    with pytest.raises(errors.UpstreamError) as caught:
+        await wap.read_container_file(WAP_ID, "/app/blob.bin", max_bytes=100)
+
+    assert type(caught.value) is errors.UpstreamError
+    assert isinstance(caught.value.__cause__, httpx.RemoteProtocolError)
+
+
+async def test_write_file_puts_the_raw_bytes_with_if_match(
+    wap: WapClient, fake: respx.MockRouter, sent: Any
+) -> None:
+    route = fake.put(f"/containers/{WAP_ID}/files/write").respond(
+        200,
+        json={
+            "path": "/app/instructions/system.md",
+            "created": False,
+            "size": 5,
+            "etag": ETAG,
+            "modifiedAt": AT,
+            "hotReloaded": True,
+            "reloadedFiles": ["/app/instructions/system.md"],
+            "restartRequired": False,
+        },
+    )
+
+    result = await wap.write_container_file(
+        WAP_ID, "/app/instructions/system.md", b"\xffhi\x00\n", if_match=ETAG
+    )
+
+    assert result == WriteResult(
+        path="/app/instructions/system.md",
+        created=False,
+        size=5,
+        etag=ETAG,
+        modified_at=AT_DT,
+        hot_reloaded=True,
+        reloaded_files=("/app/instructions/system.md",),
+        restart_required=False,
+    )
+    request = sent(route)
+    assert request.method == "PUT"
+    assert raw_path(request) == f"/core/containers/{QUOTED}/files/write"
+    assert query(request) == [("path", "/app/instructions/system.md")]
+    assert request.content == b"\xffhi\x00\n"
+    assert request.headers["content-type"] == "application/octet-stream"
+    assert request.headers["if-match"] == ETAG
+
+
+async def test_write_file_without_if_match_sends_no_if_match_header(
+    wap: WapClient, fake: respx.MockRouter, sent: Any
+) -> None:
+    route = fake.put(f"/containers/{WAP_ID}/files/write").respond(
+        200,
+        json={
+            "path": "/app/new.txt",
+            "created": True,
+            "size": 0,
+            "etag": '"e3b0c44298fc1c149afbf4c8996fb924"',
+            "modifiedAt": AT,
+            "hotReloaded": False,
+            "reloadedFiles": [],
+            "restartRequired": False,
+        },
+    )
+
+    result = await wap.write_container_file(WAP_ID, "/app/new.txt", b"")
+
+    assert result.created is True and result.reloaded_files == ()
+    request = sent(route)
+    assert "if-match" not in request.headers
+    assert request.content == b""
+
+
+async def test_delete_file_sends_delete_with_if_match(
+    wap: WapClient, fake: respx.MockRouter, sent: Any
+) -> None:
+    route = fake.delete(f"/containers/{WAP_ID}/files").respond(
+        200,
+        json={
+            "path": "/app/config/app.yaml",
+            "deleted": True,
+            "hotReloaded": False,
+            "reloadedFiles": [],
+            "restartRequired": True,
+        },
+    )
+
+    result = await wap.delete_container_file(WAP_ID, "/app/config/app.yaml", if_match=ETAG)
+
+    assert result == DeleteResult("/app/config/app.yaml", True, False, (), True)
+    request = sent(route)
+    assert request.method == "DELETE"
+    assert raw_path(request) == f"/core/containers/{QUOTED}/files"
+    assert query(request) == [("path", "/app/config/app.yaml")]
+    assert request.headers["if-match"] == ETAG
+    assert request.content == b""
+
+
+async def test_delete_file_without_if_match_sends_no_if_match_header(
+    wap: WapClient, fake: respx.MockRouter, sent: Any
+) -> None:
+    route = fake.delete(f"/containers/{WAP_ID}/files").respond(
+        200,
+        json={
+            "path": "/app/x.txt",
+            "deleted": True,
+            "hotReloaded": False,
+            "reloadedFiles": [],
+            "restartRequired": False,
+        },
+    )
+
+    await wap.delete_container_file(WAP_ID, "/app/x.txt")
+
+    assert "if-match" not in sent(route).headers
+
+
+# -- health, stats, logs ----------------------------------------------------------------------
+
+
+async def test_container_health_is_parsed_with_a_null_start_time(
+    wap: WapClient, fake: respx.MockRouter, sent: Any
+) -> None:
+    route = fake.get(f"/containers/{WAP_ID}/health").respond(
+        200,
+        json={
+            "id": WAP_ID,
+            "status": "stopped",
+            "health": "none",
+            "startedAt": None,
+            "checkedAt": AT,
+            "failingStreak": 0,
+        },
+    )
+
+    health = await wap.get_container_health(WAP_ID)
+
+    assert health == ContainerHealth(WAP_ID, "stopped", "none", None, AT_DT, 0)
+    request = sent(route)
+    assert request.method == "GET"
+    assert raw_path(request) == f"/core/containers/{QUOTED}/health"
+    assert query(request) == []
+
+
+async def test_container_health_parses_a_start_time(
+    wap: WapClient, fake: respx.MockRouter, sent: Any
+) -> None:
+    fake.get(f"/containers/{WAP_ID}/health").respond(
+        200,
+        json={
+            "id": WAP_ID,
+            "status": "running",
+            "health": "unhealthy",
+            "startedAt": "2026-11-29T09:00:00.250Z",
+            "checkedAt": AT,
+            "failingStreak": 3,
+        },
+    )
+
+    health = await wap.get_container_health(WAP_ID)
+
+    assert health.started_at == datetime(2026, 11, 29, 9, 0, 0, 250_000, tzinfo=UTC)
+    assert (health.health, health.failing_streak) == ("unhealthy", 3)
+
+
+async def test_all_container_health_gets_the_bulk_report(
+    wap: WapClient, fake: respx.MockRouter, sent: Any
+) -> None:
+    route = fake.get("/containers/health").respond(
+        200,
+        json={
+            "containers": [
+                {
+                    "id": "wap-1",
+                    "status": "running",
+                    "health": "healthy",
+                    "checkedAt": AT,
+                    "resources": {
+                        "cpuPercent": 3.5,
+                        "memoryBytes": 134217728,
+                        "memoryLimitBytes": 536870912,
+                    },
+                },
+                {
+                    "id": "wap-2",
+                    "status": "restarting",
+                    "health": "starting",
+                    "checkedAt": AT,
+                    "resources": {"cpuPercent": 0, "memoryBytes": 0, "memoryLimitBytes": 0},
+                },
+            ]
+        },
+    )
+
+    summary = await wap.get_all_container_health()
+
+    assert summary == HealthSummary(
+        (
+            HealthEntry(
+                "wap-1", "running", "healthy", AT_DT, ContainerResources(3.5, 134217728, 536870912)
+            ),
+            HealthEntry("wap-2", "restarting", "starting", AT_DT, ContainerResources(0.0, 0, 0)),
+        )
+    )
+    request = sent(route)
+    assert request.method == "GET"
+    assert raw_path(request) == "/core/containers/health"
+    assert query(request) == []
+
+
+async def test_stats_are_parsed(wap: WapClient, fake: respx.MockRouter, sent: Any) -> None:
+    route = fake.get(f"/containers/{WAP_ID}/stats").respond(
+        200,
+        json={
+            "id": WAP_ID,
+            "cpuPercent": 12.25,
+            "memoryBytes": 1,
+            "memoryLimitBytes": 2,
+            "networkRxBytes": 3,
+            "networkTxBytes": 4,
+            "blockReadBytes": 5,
+            "blockWriteBytes": 6,
+            "pids": 7,
+            "sampledAt": AT,
+        },
+    )
+
+    stats = await wap.get_container_stats(WAP_ID)
+
+    assert stats == ContainerStats(WAP_ID, 12.25, 1, 2, 3, 4, 5, 6, 7, AT_DT)
+    request = sent(route)
+    assert request.method == "GET"
+    assert raw_path(request) == f"/core/containers/{QUOTED}/stats"
+
+
+async def test_logs_are_asked_with_every_option_and_split_into_lines(
+    wap: WapClient, fake: respx.MockRouter, sent: Any
+) -> None:
+    body = "2026-11-29T10:15:00Z started\r\n\n2026-11-29T10:15:01Z progress 10%\r50%\n"
+    route = fake.get(f"/containers/{WAP_ID}/logs").respond(
+        200, text=body, headers={"Content-Type": "text/plain; charset=utf-8"}
+    )
+    since = datetime(2026, 11, 29, 12, 0, tzinfo=timezone(timedelta(hours=2)))
+
+    lines = await wap.get_container_logs(WAP_ID, LogOptions(tail=50, since=since, timestamps=True))
+
+    assert lines == [
+        "2026-11-29T10:15:00Z started",
+        "",
+        "2026-11-29T10:15:01Z progress 10%\r50%",
+    ]
+    request = sent(route)
+    assert request.method == "GET"
+    assert raw_path(request) == f"/core/containers/{QUOTED}/logs"
+    assert query(request) == [
+        ("follow", "false"),
+        ("since", "2026-11-29T12:00:00+02:00"),
+        ("tail", "50"),
+        ("timestamps", "true"),
+    ]
+
+
+async def test_logs_with_default_options_send_no_tail_or_since(
+    wap: WapClient, fake: respx.MockRouter, sent: Any
+) -> None:
+    route = fake.get(f"/containers/{WAP_ID}/logs").respond(
+        200, text="only line\n", headers={"Content-Type": "text/plain; charset=utf-8"}
+    )
+
+    assert await wap.get_container_logs(WAP_ID, LogOptions()) == ["only line"]
+    assert query(sent(route)) == [("follow", "false"), ("timestamps", "false")]
+
+
+async def test_follow_logs_yields_lines_as_they_stream_in(
+    wap: WapClient, fake: respx.MockRouter, sent: Any
+) -> None:
+    body = Body(b"first li", b"ne\nsecond\n", b"caf\xc3", b"\xa9 third\n", b"last")
+    route = fake.get(f"/containers/{WAP_ID}/logs").mock(
+        return_value=streamed(body, Content_Type="text/plain; charset=utf-8")
+    )
+
+    stream = await wap.follow_container_logs(WAP_ID, LogOptions(tail=1, since=AT_DT))
+    async with stream:
+        lines = [line async for line in stream]
+
+    assert lines == ["first line", "second", "café third", "last"]
+    assert body.closed
+    request = sent(route, answer=False)
+    assert raw_path(request) == f"/core/containers/{QUOTED}/logs"
+    assert query(request) == [
+        ("follow", "true"),
+        ("since", "2026-11-29T10:15:00Z"),
+        ("tail", "1"),
+        ("timestamps", "false"),
+    ]
+    # A quiet container must not time the stream out; the other timeouts still hold.
+    assert request.extensions["timeout"] == {
+        "connect": 1.5,
+        "read": None,
+        "write": 3.5,
+        "pool": 4.5,
+    }
+
+
+async def test_closing_a_followed_log_closes_the_answer(
+    wap: WapClient, fake: respx.MockRouter
+) -> None:
+    body = Body(b"one\n", b"two\n", b"three\n")
+    fake.get(f"/containers/{WAP_ID}/logs").mock(return_value=streamed(body))
+
+    stream = await wap.follow_container_logs(WAP_ID, LogOptions())
+    assert await stream.__anext__() == "one"
+    await stream.aclose()
+
+    assert body.closed
+    assert body.pulled == 1
+
+
+async def test_follow_logs_raises_not_found_before_any_line(
+    wap: WapClient, fake: respx.MockRouter
+) -> None:
+    fake.get(f"/containers/{WAP_ID}/logs").mock(
+        return_value=error(404, "not_found", f"no container {WAP_ID}")
+    )
+
+    with pytest.raises(errors.NotFound):
+        await wap.follow_container_logs(WAP_ID, LogOptions())
+
+
+# -- env ---------------------------------------------------------------------------------------
+
+
+async def test_env_is_read_unmasked(wap: WapClient, fake: respx.MockRouter, sent: Any) -> None:
+    route = fake.get(f"/containers/{WAP_ID}/env").respond(
+        200, json={"id": WAP_ID, "variables": {"LOG_LEVEL": "info", "OPENAI_API_KEY": "sk-x"}}
+    )
+
+    env = await wap.get_container_env(WAP_ID)
+
+    assert env == EnvVariables(WAP_ID, {"LOG_LEVEL": "info", "OPENAI_API_KEY": "sk-x"})
+    request = sent(route)
+    assert request.method == "GET"
+    assert raw_path(request) == f"/core/containers/{QUOTED}/env"
+
+
+async def test_env_update_patches_set_and_unset_as_json(
+    wap: WapClient, fake: respx.MockRouter, sent: Any
+) -> None:
+    route = fake.patch(f"/containers/{WAP_ID}/env").respond(
+        200, json={"id": WAP_ID, "variables": {"LOG_LEVEL": "debug"}, "restartRequired": True}
+    )
+
+    update = await wap.update_container_env(WAP_ID, {"LOG_LEVEL": "debug"}, ["OLD_FLAG"])
+
+    assert update == EnvUpdate(WAP_ID, {"LOG_LEVEL": "debug"}, True)
+    request = sent(route)
+    assert request.method == "PATCH"
+    assert raw_path(request) == f"/core/containers/{QUOTED}/env"
+    assert request.headers["content-type"] == "application/json"
+    assert json.loads(request.content) == {"set": {"LOG_LEVEL": "debug"}, "unset": ["OLD_FLAG"]}
+
+
+# -- the error map ----------------------------------------------------------------------------
+
+
+async def test_a_refused_connection_is_wap_unavailable(
+    wap: WapClient, fake: respx.MockRouter
+) -> None:
+    route = fake.post(f"/containers/{WAP_ID}/restart").mock(
+        side_effect=httpx.ConnectError("[Errno 111] Connection refused")
+    )
+
+    with pytest.raises(errors.UpstreamUnavailable) as caught:
+        await wap.restart_container(WAP_ID)
+
+    assert (caught.value.status, caught.value.instance_code) == (502, "wap_unavailable")
+    assert isinstance(caught.value.__cause__, httpx.ConnectError)
+    assert route.call_count == 1
+
+
+@pytest.mark.parametrize(
+    "timeout",
+    [
+        httpx.ReadTimeout("read timed out"),
+        httpx.ConnectTimeout("connect timed out"),
+        httpx.PoolTimeout("no free connection"),
+        httpx.WriteTimeout("write timed out"),
+    ],
+    ids=type,
+)
+async def test_every_timeout_is_wap_timeout_and_is_not_retried(
+    wap: WapClient, fake: respx.MockRouter, timeout: httpx.TimeoutException
+) -> None:
+    route = fake.get(f"/containers/{WAP_ID}/stats").mock(side_effect=timeout)
+
+    with pytest.raises(errors.UpstreamTimeout) as caught:
+        await wap.get_container_stats(WAP_ID)
+
+    assert (caught.value.status, caught.value.instance_code) == (504, "wap_timeout")
+    assert caught.value.__cause__ is timeout
+    assert route.call_count == 1
+
+
+async def test_the_timeouts_come_from_the_settings(
+    wap: WapClient, fake: respx.MockRouter, sent: Any
+) -> None:
+    route = fake.post(f"/containers/{WAP_ID}/stop").respond(
+        200, json={"id": WAP_ID, "status": "stopped", "changedAt": AT}
+    )
+
+    await wap.stop_container(WAP_ID)
+
+    assert sent(route).extensions["timeout"] == {
+        "connect": 1.5,
+        "read": 2.5,
+        "write": 3.5,
+        "pool": 4.5,
+    }
+
+
+@pytest.mark.parametrize(
+    ("answer", "detail"),
+    [
+        (error(500, "internal_error", "the container runtime did not answer"), "did not answer"),
+        (httpx.Response(503), "HTTP 503"),
+        (httpx.Response(502, text="<html>Bad gateway</html>"), "HTTP 502"),
+    ],
+    ids=["500", "503-empty", "502-html"],
+)
+async def test_a_wap_5xx_is_wap_error(
+    wap: WapClient, fake: respx.MockRouter, answer: httpx.Response, detail: str
+) -> None:
+    fake.post(f"/containers/{WAP_ID}/restart").mock(return_value=answer)
+
+    with pytest.raises(errors.UpstreamError) as caught:
+        await wap.restart_container(WAP_ID)
+
+    assert type(caught.value) is errors.UpstreamError
+    assert (caught.value.status, caught.value.instance_code) == (502, "wap_error")
+    assert detail in caught.value.detail
+    assert "<html>" not in caught.value.detail
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        httpx.Response(404),
+        httpx.Response(400, text="Bad Request: tail"),
+        httpx.Response(409, json=["not", "an", "object"]),
+        httpx.Response(412, json={"error": "precondition_failed"}),
+        httpx.Response(404, json={"error": 404, "message": "no"}),
+    ],
+    ids=["empty-404", "non-json-400", "json-array-409", "no-message-412", "numeric-error"],
+)
+async def test_a_4xx_without_wap_error_body_is_wap_error(
+    wap: WapClient, fake: respx.MockRouter, answer: httpx.Response
+) -> None:
+    fake.get(f"/containers/{WAP_ID}/files").mock(return_value=answer)
+
+    with pytest.raises(errors.UpstreamError) as caught:
+        await wap.list_container_files(WAP_ID, "/app")
+
+    assert type(caught.value) is errors.UpstreamError
+    assert f"HTTP {answer.status_code}" in caught.value.detail
+    assert "Bad Request: tail" not in caught.value.detail
+
+
+async def test_a_wap_404_is_not_found_without_the_wap_id(
+    wap: WapClient, fake: respx.MockRouter
+) -> None:
+    fake.post(f"/containers/{WAP_ID}/restart").mock(
+        return_value=error(404, "not_found", f"no container {WAP_ID}")
+    )
+
+    with pytest.raises(errors.NotFound) as caught:
+        await wap.restart_container(WAP_ID)
+
+    assert caught.value.detail == "no container <container>"
+
+
+async def test_a_wap_409_is_conflict(wap: WapClient, fake: respx.MockRouter) -> None:
+    fake.post(f"/containers/{WAP_ID}/stop").mock(
+        return_value=error(409, "conflict", f"container {WAP_ID} is already stopped")
+    )
+
+    with pytest.raises(errors.Conflict) as caught:
+        await wap.stop_container(WAP_ID)
+
+    assert type(caught.value) is errors.Conflict
+    assert caught.value.detail == "container <container> is already stopped"
+
+
+async def test_a_wap_409_update_in_progress_is_update_in_progress(
+    wap: WapClient, fake: respx.MockRouter
+) -> None:
+    fake.post(f"/containers/{WAP_ID}/update-image").mock(
+        return_value=error(409, "update_in_progress", "an image update is already running")
+    )
+
+    with pytest.raises(errors.UpdateInProgress) as caught:
+        await wap.update_container_image(WAP_ID, "armory/agent-runtime", "1.5.0")
+
+    assert (caught.value.status, caught.value.instance_code) == (409, "update_in_progress")
+
+
+async def test_a_wap_412_is_precondition_failed(wap: WapClient, fake: respx.MockRouter) -> None:
+    fake.put(f"/containers/{WAP_ID}/files/write").mock(
+        return_value=error(412, "precondition_failed", "If-Match does not match the current ETag")
+    )
+
+    with pytest.raises(errors.PreconditionFailed) as caught:
+        await wap.write_container_file(WAP_ID, "/app/a.md", b"x", if_match='"0"')
+
+    assert caught.value.detail == "If-Match does not match the current ETag"
+
+
+async def test_a_wap_422_unknown_tag_is_unprocessable_unknown_tag(
+    wap: WapClient, fake: respx.MockRouter
+) -> None:
+    fake.post(f"/containers/{WAP_ID}/update-image").mock(
+        return_value=error(422, "unknown_tag", "armory/agent-runtime:9.9.9 is not in the registry")
+    )
+
+    with pytest.raises(errors.Unprocessable) as caught:
+        await wap.update_container_image(WAP_ID, "armory/agent-runtime", "9.9.9")
+
+    assert (caught.value.status, caught.value.instance_code) == (422, "unknown_tag")
+    assert caught.value.detail == "armory/agent-runtime:9.9.9 is not in the registry"
+
+
+async def test_another_wap_422_is_unprocessable_validation_failed(
+    wap: WapClient, fake: respx.MockRouter
+) -> None:
+    fake.patch(f"/containers/{WAP_ID}/env").mock(
+        return_value=error(422, "something_new", "not acceptable")
+    )
+
+    with pytest.raises(errors.Unprocessable) as caught:
+        await wap.update_container_env(WAP_ID, {"A": "1"}, [])
+
+    assert caught.value.instance_code == "validation_failed"
+
+
+@pytest.mark.parametrize(
+    ("wap_code", "code"),
+    [
+        ("not_a_directory", "invalid_path"),
+        ("is_a_directory", "invalid_path"),
+        ("invalid_path", "invalid_path"),
+        ("invalid_request", "invalid_request"),
+    ],
+)
+async def test_a_wap_400_is_bad_request(
+    wap: WapClient, fake: respx.MockRouter, wap_code: str, code: str
+) -> None:
+    fake.get(f"/containers/{WAP_ID}/files").mock(
+        return_value=error(400, wap_code, "/app/a.md is not a directory")
+    )
+
+    with pytest.raises(errors.BadRequest) as caught:
+        await wap.list_container_files(WAP_ID, "/app/a.md")
+
+    assert (caught.value.status, caught.value.instance_code) == (400, code)
+    assert caught.value.detail == "/app/a.md is not a directory"
+
+
+@pytest.mark.parametrize("status", [401, 403])
+async def test_wap_refusing_our_credentials_is_wap_error_that_does_not_leak_them(
+    wap: WapClient, fake: respx.MockRouter, status: int
+) -> None:
+    fake.get(f"/containers/{WAP_ID}/env").mock(
+        return_value=httpx.Response(
+            status,
+            json={"error": "unauthorized", "message": f"bad credentials {USERNAME}:{PASSWORD}"},
+            headers={"WWW-Authenticate": 'Basic realm="wap"'},
+        )
+    )
+
+    with pytest.raises(errors.UpstreamError) as caught:
+        await wap.get_container_env(WAP_ID)
+
+    assert type(caught.value) is errors.UpstreamError
+    assert (caught.value.status, caught.value.instance_code) == (502, "wap_error")
+    assert "refused the service's credentials" in caught.value.detail
+    problem = json.dumps(caught.value.problem())
+    assert PASSWORD not in problem and USERNAME not in problem
+
+
+async def test_an_undocumented_wap_status_is_wap_error(
+    wap: WapClient, fake: respx.MockRouter
+) -> None:
+    fake.get(f"/containers/{WAP_ID}/stats").mock(
+        return_value=error(429, "slow_down", "too many requests")
+    )
+
+    with pytest.raises(errors.UpstreamError) as caught:
+        await wap.get_container_stats(WAP_ID)
+
+    assert type(caught.value) is errors.UpstreamError
+    assert caught.value.detail == "WAP Core answered HTTP 429 (slow_down): too many requests"
+
+
+@pytest.mark.parametrize(
+    ("answer", "detail"),
+    [
+        (httpx.Response(200, text="ok"), "not JSON"),
+        (httpx.Response(200, json=["running"]), "not an object"),
+        (httpx.Response(200, json={"id": WAP_ID, "status": "running"}), "lacks 'changedAt'"),
+        (
+            httpx.Response(200, json={"id": 7, "status": "running", "changedAt": AT}),
+            "'id' of the answer is not a string",
+        ),
+        (
+            httpx.Response(200, json={"id": WAP_ID, "status": "exploded", "changedAt": AT}),
+            "'status' of the answer is not one of running, stopped, restarting",
+        ),
+        (
+            httpx.Response(200, json={"id": WAP_ID, "status": "running", "changedAt": "soon"}),
+            "'changedAt' of the answer is not an RFC 3339 date-time",
+        ),
+        (
+            httpx.Response(
+                200, json={"id": WAP_ID, "status": "running", "changedAt": "2026-11-29T10:15:00"}
+            ),
+            "with an offset",
+        ),
+    ],
+    ids=["text", "array", "missing", "wrong-type", "unknown-enum", "bad-date", "naive-date"],
+)
+async def test_a_malformed_2xx_answer_is_wap_error(
+    wap: WapClient, fake: respx.MockRouter, answer: httpx.Response, detail: str
+) -> None:
+    fake.post(f"/containers/{WAP_ID}/start").mock(return_value=answer)
+
+    with pytest.raises(errors.UpstreamError) as caught:
+        await wap.start_container(WAP_ID)
+
+    assert type(caught.value) is errors.UpstreamError
+    assert detail in caught.value.detail
+    assert "exploded" not in caught.value.detail and "soon" not in caught.value.detail
+
+
+async def test_a_malformed_nested_answer_names_the_field(
+    wap: WapClient, fake: respx.MockRouter
+) -> None:
+    fake.get("/containers/health").respond(
+        200,
+        json={
+            "containers": [
+                {
+                    "id": "wap-1",
+                    "status": "running",
+                    "health": "healthy",
+                    "checkedAt": AT,
+                    "resources": {"cpuPercent": True, "memoryBytes": 1, "memoryLimitBytes": 2},
+                }
+            ]
+        },
+    )
+
+    with pytest.raises(errors.UpstreamError, match=r"'cpuPercent' of .*containers\[0\]\.resources"):
+        await wap.get_all_container_health()
+
+
+# -- retries -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "reset",
+    [
+        httpx.RemoteProtocolError("Server disconnected without sending a response."),
+        httpx.ReadError("connection reset by peer"),
+        httpx.ConnectError("stale pooled connection"),
+    ],
+    ids=type,
+)
+async def test_a_get_is_retried_once_after_a_reset_connection(
+    wap: WapClient, fake: respx.MockRouter, reset: Exception
+) -> None:
+    route = fake.get(f"/containers/{WAP_ID}/env").mock(
+        side_effect=[reset, httpx.Response(200, json={"id": WAP_ID, "variables": {}})]
+    )
+
+    env = await wap.get_container_env(WAP_ID)
+
+    assert env == EnvVariables(WAP_ID, {})
+    assert route.call_count == 2
+
+
+async def test_a_get_that_fails_twice_is_wap_unavailable(
+    wap: WapClient, fake: respx.MockRouter
+) -> None:
+    route = fake.get(f"/containers/{WAP_ID}/files/read").mock(
+        side_effect=[
+            httpx.RemoteProtocolError("Server disconnected without sending a response."),
+            httpx.ConnectError("[Errno 111] Connection refused"),
+            httpx.Response(200, content=b"never reached"),
+        ]
+    )
+
+    with pytest.raises(errors.UpstreamUnavailable) as caught:
+        await wap.read_container_file(WAP_ID, "/app/a.md", max_bytes=100)
+
+    assert (caught.value.status, caught.value.instance_code) == (502, "wap_unavailable")
+    assert route.call_count == 2
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "call"),
+    [
+        ("POST", f"/containers/{WAP_ID}/restart", lambda w: w.restart_container(WAP_ID)),
+        (
+            "POST",
+            f"/containers/{WAP_ID}/update-image",
+            lambda w: w.update_container_image(WAP_ID, "i", "t"),
+        ),
+        (
+            "PUT",
+            f"/containers/{WAP_ID}/files/write",
+            lambda w: w.write_container_file(WAP_ID, "/a", b"x"),
+        ),
+        ("DELETE", f"/containers/{WAP_ID}/files", lambda w: w.delete_container_file(WAP_ID, "/a")),
+        ("PATCH", f"/containers/{WAP_ID}/env", lambda w: w.update_container_env(WAP_ID, {}, ["A"])),
+    ],
+    ids=["restart", "update-image", "write", "delete", "env"],
+)
+async def test_a_write_is_never_retried_after_a_reset_connection(
+    wap: WapClient, fake: respx.MockRouter, method: str, path: str, call: Any
+) -> None:
+    route = fake.route(method=method, path=path).mock(
+        side_effect=[
+            httpx.RemoteProtocolError("Server disconnected without sending a response."),
+            httpx.Response(500),
+        ]
+    )
+
+    with pytest.raises(errors.UpstreamUnavailable):
+        await call(wap)
+
+    assert route.call_count == 1
+
+
+# -- the client itself -------------------------------------------------------------------------
+
+
+async def test_the_client_never_shows_its_credentials() -> None:
+    client = WapClient(make_settings(wap_url="http://user:pw@wap.test/core"))
+
+    assert repr(client) == "WapClient(base_url='http://wap.test/core', started=False)"
+    assert PASSWORD not in repr(make_settings())
+
+
+async def test_calling_before_start_is_a_programming_error() -> None:
+    client = WapClient(make_settings())
+
+    with pytest.raises(RuntimeError, match="start"):
+        await client.get_container_env(WAP_ID)
+
+
+async def test_an_injected_transport_replaces_the_network() -> None:
+    seen: list[httpx.Request] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"id": "wap-1", "variables": {"A": "1"}})
+
+    async with WapClient(make_settings(), transport=httpx.MockTransport(handle)) as client:
+        first = await client.get_container_env("wap-1")
+        second = await client.get_container_env("wap-1")
+
+    assert first == second == EnvVariables("wap-1", {"A": "1"})
+    assert [str(r.url) for r in seen] == ["http://wap.test/core/containers/wap-1/env"] * 2
+    assert all(r.headers["authorization"] == BASIC for r in seen)
+
+
+async def test_dot_segments_in_a_wap_id_are_not_resolved(
+    wap: WapClient, fake: respx.MockRouter
+) -> None:
+    route = fake.get(path__regex=r"/containers/.*/env").respond(
+        200, json={"id": "..", "variables": {}}
+    )
+
+    await wap.get_container_env("..")
+
+    assert raw_path(route.calls.last.request) == "/core/containers/%2E%2E/env"
+
+
+async def test_in_memory_streams_let_fakes_answer_like_the_client() -> None:
+    file = FileStream.from_bytes(b"abcdef", content_type="text/plain", etag=ETAG, chunk_size=4)
+    async with LogStream.from_lines(["one", "two"]) as lines:
+        received = [line async for line in lines]
+
+    async with file:
+        chunks = [chunk async for chunk in file]
+
+    assert chunks == [b"abcd", b"ef"]
+    assert (file.size, file.content_type, file.etag) == (6, "text/plain", ETAG)
+    assert received == ["one", "two"]
