@@ -9,14 +9,19 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
 
+import httpx
 import pytest
 
 os.environ.setdefault("SUPERTOKENS_TLDEXTRACT_DISABLE_HTTP", "1")
 os.environ.setdefault("SUPERTOKENS_ENV", "testing")
 
 from service.adapters.database import DatabaseTarget  # noqa: E402
+from service.settings import Settings  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -73,3 +78,114 @@ def any_target(request: pytest.FixtureRequest) -> DatabaseTarget:
 def redis_url() -> str:
     need_service("Redis", "127.0.0.1", 6379)
     return REDIS_URL
+
+
+# --- the real stand-ins and the service --------------------------------------------------
+
+WAP_USER, WAP_PASSWORD = "armory-test", "wap-test-password"
+
+
+@pytest.fixture(scope="session")
+def st_key(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from supertokens_stub.keys import load_or_create_key
+
+    return load_or_create_key(tmp_path_factory.mktemp("st") / "key.pem")
+
+
+@pytest.fixture(scope="session")
+def st_core(st_key: Any) -> Iterator[Any]:
+    """The SuperTokens core stand-in, real HTTP on an ephemeral port."""
+    from supertokens_stub.server import StubCore
+
+    with StubCore(st_key) as core:
+        yield core
+
+
+@pytest.fixture
+def token(st_key: Any) -> Callable[..., str]:
+    """``token("alice")``: a valid access token; ``ttl_seconds`` < 0 makes it expired."""
+    from supertokens_stub.tokens import mint_access_token
+
+    def mint(account: str, ttl_seconds: int = 3600) -> str:
+        return mint_access_token(st_key, account, ttl_seconds=ttl_seconds)
+
+    return mint
+
+
+@pytest.fixture(scope="session")
+def wap_stub_server() -> Iterator[Any]:
+    """One WAP stub process for the session; ``wap_stub`` resets it for each test."""
+    from service import demo
+    from tests.fixtures.wap_stub import start_wap_stub
+
+    with start_wap_stub(demo.wap_seed(), WAP_USER, WAP_PASSWORD) as stub:
+        yield stub
+
+
+@pytest.fixture
+def wap_stub(wap_stub_server: Any) -> Any:
+    from service import demo
+
+    wap_stub_server.reset(demo.wap_seed())
+    return wap_stub_server
+
+
+@pytest.fixture
+def demo_db(sqlite_target: DatabaseTarget) -> DatabaseTarget:
+    """A migrated SQLite database holding the demo accounts, containers and catalogue."""
+    from service import demo
+    from service.adapters.migrations import migrate
+    from service.adapters.seeding import seed
+
+    migrate(sqlite_target)
+    seed(sqlite_target, demo.PROJECTS, demo.CONTAINERS, demo.CATALOGUE)
+    return sqlite_target
+
+
+@pytest.fixture
+def settings(demo_db: DatabaseTarget, st_core: Any, wap_stub: Any) -> Settings:
+    assert demo_db.sqlite_path is not None
+    return Settings.from_env(
+        {
+            "DATABASE_URL": f"sqlite:///{demo_db.sqlite_path}",
+            "WAP_URL": wap_stub.url,
+            "WAP_USERNAME": WAP_USER,
+            "WAP_PASSWORD": WAP_PASSWORD,
+            "SUPERTOKENS_CONNECTION_URI": st_core.url,
+            "WAP_READ_TIMEOUT": "2",
+            "HEALTH_POLL_SECONDS": "0.2",
+        }
+    )
+
+
+@dataclass
+class RunningService:
+    url: str
+    app: Any
+    client: httpx.Client
+
+    def as_(self, token: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}"}
+
+
+@contextmanager
+def running_service(settings: Settings, **adapters: Any) -> Iterator[RunningService]:
+    """The whole service (real adapters unless given) served on an ephemeral port."""
+    from service.adapters.supertokens import reset_sdk
+    from service.http.app import create_app
+    from service.http.asgi import asgi_app
+    from tests.fixtures.service import serve
+
+    reset_sdk()
+    app = create_app(settings, **adapters)
+    try:
+        with serve(asgi_app(app)) as url, httpx.Client(base_url=url, timeout=10) as client:
+            yield RunningService(url, app, client)
+    finally:
+        reset_sdk()
+
+
+@pytest.fixture
+def service(settings: Settings) -> Iterator[RunningService]:
+    with running_service(settings) as running:
+        yield running

@@ -15,8 +15,15 @@ from service.adapters.migrations import MigrationError, available, migrate, sche
 from service.adapters.pony_repository import open_database
 
 OLD_COLUMNS = (
-    "id", "account_id", "project_id", "wap_container_id", "image", "tag", "status",
-    "created_at", "updated_at",
+    "id",
+    "account_id",
+    "project_id",
+    "wap_container_id",
+    "image",
+    "tag",
+    "status",
+    "created_at",
+    "updated_at",
 )
 NEW_COLUMNS = ("access_parameters", "agent_capabilities", "instructions_dir", "supports_hot_reload")
 
@@ -102,7 +109,7 @@ def test_upgrade_from_0001_keeps_every_row_and_value(any_target: DatabaseTarget)
     for key, old in before.items():
         new = after[key]
         assert tuple(map(_normal, new[: len(OLD_COLUMNS)])) == tuple(map(_normal, old))
-        access, capabilities, instructions_dir, hot_reload = new[len(OLD_COLUMNS):]
+        access, capabilities, instructions_dir, hot_reload = new[len(OLD_COLUMNS) :]
         assert access is None
         assert capabilities in ([], "[]")
         assert instructions_dir is None

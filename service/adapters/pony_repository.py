@@ -42,7 +42,7 @@ class Entities:
         # the 0001 schema already held).
         id_type: Any = uuid.UUID if provider == "postgresql" else str
 
-        class Project(db.Entity):  # type: ignore[name-defined,misc]
+        class Project(db.Entity):  # type: ignore[misc]
             _table_ = "project"
             id = orm.PrimaryKey(id_type)
             account_id = orm.Required(str)
@@ -50,7 +50,7 @@ class Entities:
             created_at = orm.Required(datetime)
             launches = orm.Set("ContainerLaunch")
 
-        class ContainerLaunch(db.Entity):  # type: ignore[name-defined,misc]
+        class ContainerLaunch(db.Entity):  # type: ignore[misc]
             _table_ = "container_launch"
             id = orm.PrimaryKey(id_type)
             account_id = orm.Required(str)
@@ -67,7 +67,7 @@ class Entities:
             supports_hot_reload = orm.Required(bool, default=False, sql_default="FALSE")
             updates = orm.Set("VersionUpdateRow")
 
-        class VersionCatalogue(db.Entity):  # type: ignore[name-defined,misc]
+        class VersionCatalogue(db.Entity):  # type: ignore[misc]
             _table_ = "version_catalogue"
             image = orm.Required(str)
             tag = orm.Required(str)
@@ -75,7 +75,7 @@ class Entities:
             notes = orm.Optional(str, nullable=True)
             orm.PrimaryKey(image, tag)
 
-        class VersionUpdateRow(db.Entity):  # type: ignore[name-defined,misc]
+        class VersionUpdateRow(db.Entity):  # type: ignore[misc]
             _table_ = "version_update"
             id = orm.PrimaryKey(id_type)
             container = orm.Required(ContainerLaunch, column="container_launch_id")
@@ -88,10 +88,11 @@ class Entities:
             finished_at = orm.Optional(datetime, nullable=True)
             error = orm.Optional(str, nullable=True)
 
-        self.Project = Project
-        self.ContainerLaunch = ContainerLaunch
-        self.VersionCatalogue = VersionCatalogue
-        self.VersionUpdateRow = VersionUpdateRow
+        # Pony's entities are dynamic; to mypy they are Any.
+        self.Project: Any = Project
+        self.ContainerLaunch: Any = ContainerLaunch
+        self.VersionCatalogue: Any = VersionCatalogue
+        self.VersionUpdateRow: Any = VersionUpdateRow
         self.id_type = id_type
 
     def key(self, value: str) -> Any:

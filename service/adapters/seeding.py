@@ -27,7 +27,9 @@ def seed(
             for p in projects:
                 if e.Project.get(id=e.key(p["id"])) is None:
                     e.Project(
-                        id=e.key(p["id"]), account_id=p["account_id"], name=p["name"],
+                        id=e.key(p["id"]),
+                        account_id=p["account_id"],
+                        name=p["name"],
                         created_at=now,
                     )
                     added += 1

@@ -1,0 +1,106 @@
+"""Every error leaves as RFC 9457 ``application/problem+json``; one handler does it."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from sanic import Sanic
+from sanic.exceptions import SanicException
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from service import errors
+
+App = Sanic[Any, Any]
+
+log = logging.getLogger("armory.http")
+PROBLEM_JSON = "application/problem+json"
+
+_SANIC_CODES = {
+    400: ("invalid_request", errors.BadRequest),
+    401: ("unauthorised", errors.Unauthorised),
+    404: ("not_found", errors.NotFound),
+    405: ("method_not_allowed", errors.MethodNotAllowed),
+    413: ("payload_too_large", errors.PayloadTooLarge),
+    415: ("unsupported_media_type", errors.UnsupportedMediaType),
+}
+
+
+def problem_response(error: errors.ApiError, request: Request | None = None) -> HTTPResponse:
+    body = error.problem(instance=request.path if request is not None else None)
+    return HTTPResponse(
+        json.dumps(body, separators=(",", ":")),
+        status=error.status,
+        headers=error.headers,
+        content_type=PROBLEM_JSON,
+    )
+
+
+def _from_sanic(exc: SanicException) -> errors.ApiError:
+    status = exc.status_code
+    _, cls = _SANIC_CODES.get(status, ("", errors.ApiError))
+    headers = dict(getattr(exc, "headers", None) or {})
+    if status == 405 and "Allow" not in headers and "allow" not in headers:
+        allowed = getattr(exc, "allowed_methods", None) or ()
+        headers["Allow"] = ", ".join(sorted(allowed))
+    if status == 404:
+        return errors.NotFound("No such resource.", headers=headers)
+    if cls is errors.ApiError:
+        generic = errors.ApiError(str(exc) or "Request failed", headers=headers)
+        generic.status = status  # type: ignore[misc]
+        return generic
+    error: errors.ApiError = cls(str(exc) or None, headers=headers)
+    return error
+
+
+def register(app: App) -> None:
+    @app.exception(errors.ApiError)
+    async def api_error(request: Request, exc: errors.ApiError) -> HTTPResponse:
+        return problem_response(exc, request)
+
+    @app.exception(SanicException)
+    async def sanic_error(request: Request, exc: SanicException) -> HTTPResponse:
+        if exc.status_code >= 500:
+            log.exception("request failed", exc_info=exc)
+        return problem_response(_from_sanic(exc), request)
+
+    @app.exception(Exception)
+    async def unexpected(request: Request, exc: Exception) -> HTTPResponse:
+        log.exception("unhandled error on %s %s", request.method, request.path, exc_info=exc)
+        return problem_response(errors.ApiError("An unexpected error occurred."), request)
+
+
+def register_cors(app: App, origins: Iterable[str]) -> None:
+    """Answer preflights and mark responses for the configured origins only."""
+    allowed = frozenset(origins)
+    wildcard = "*" in allowed
+
+    def cors_headers(origin: str) -> dict[str, str]:
+        return {
+            "Access-Control-Allow-Origin": origin,
+            "Access-Control-Allow-Credentials": "true",
+            "Access-Control-Expose-Headers": "ETag, front-token",
+            "Vary": "Origin",
+        }
+
+    @app.on_request(priority=100)  # type: ignore[call-arg,untyped-decorator]
+    async def preflight(request: Request) -> HTTPResponse | None:
+        origin = request.headers.get("origin")
+        if request.method != "OPTIONS" or not origin or not (wildcard or origin in allowed):
+            return None
+        headers = cors_headers(origin)
+        headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, PATCH, DELETE"
+        headers["Access-Control-Allow-Headers"] = (
+            "authorization, content-type, if-match, rid, fdi-version, st-auth-mode"
+        )
+        headers["Access-Control-Max-Age"] = "600"
+        return HTTPResponse(status=204, headers=headers)
+
+    @app.on_response  # type: ignore[untyped-decorator]
+    async def mark(request: Request, response: HTTPResponse) -> None:
+        origin = request.headers.get("origin")
+        if origin and (wildcard or origin in allowed):
+            response.headers.update(cors_headers(origin))
