@@ -34,6 +34,10 @@ class AbstractContainerRepository(abc.ABC):
         """Every container ``account_id`` owns."""
 
     @abc.abstractmethod
+    async def list_by_wap_ids(self, wap_ids: Sequence[str]) -> Sequence[OwnedContainer]:
+        """The containers WAP knows by these ids, whoever owns them (the health monitor)."""
+
+    @abc.abstractmethod
     async def catalogue(self, image: str) -> Sequence[CatalogueEntry]:
         """The released tags of ``image``, newest first."""
 

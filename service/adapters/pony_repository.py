@@ -194,6 +194,23 @@ class PonyContainerRepository(AbstractContainerRepository):
 
         return await self._run(query)
 
+    async def list_by_wap_ids(self, wap_ids: Sequence[str]) -> Sequence[OwnedContainer]:
+        e = self.entities
+        wanted = list(dict.fromkeys(wap_ids))
+
+        def query() -> list[OwnedContainer]:
+            found: list[OwnedContainer] = []
+            with orm.db_session:
+                for start in range(0, len(wanted), 500):
+                    chunk = wanted[start : start + 500]
+                    rows = orm.select(
+                        c for c in e.ContainerLaunch if c.wap_container_id in chunk
+                    )
+                    found.extend(to_owned(r) for r in rows)
+            return found
+
+        return await self._run(query)
+
     async def catalogue(self, image: str) -> Sequence[CatalogueEntry]:
         e = self.entities
 

@@ -1,0 +1,45 @@
+"""Response helpers: JSON bodies, server-sent events, and streaming that started."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sanic.response import HTTPResponse
+
+from service import errors
+
+log = logging.getLogger("armory.http")
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+def json_response(
+    body: Any, *, status: int = 200, headers: Mapping[str, str] | None = None
+) -> HTTPResponse:
+    return HTTPResponse(
+        _dumps(body).encode("utf-8"),
+        status=status,
+        headers=dict(headers or {}),
+        content_type="application/json",
+    )
+
+
+def sse_line(line: str) -> bytes:
+    """One log line as one server-sent event (a line never contains a newline)."""
+    return b"data: " + line.replace("\r", "").encode("utf-8") + b"\n\n"
+
+
+@asynccontextmanager
+async def problem_stream_guard() -> AsyncIterator[None]:
+    """Once a streamed response has started, an upstream failure can only cut it short.
+
+    The client sees a truncated body (shorter than its Content-Length, or an event
+    stream that ends); the failure is logged instead of becoming a second response.
+    """
+    try:
+        yield
+    except errors.ApiError as exc:
+        log.warning("stream ended early: %s (%s)", exc.instance_code, exc.detail)
