@@ -18,6 +18,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from service import errors
+from service.events import AbstractEventPublisher
 from service.http import docs, problems
 from service.http.contract import Contract, Operation, ValidRequest
 from service.repository import AbstractContainerRepository
@@ -38,6 +39,7 @@ class Services:
     repository: AbstractContainerRepository
     wap: AbstractWap
     sessions: AbstractSessionVerifier
+    events: AbstractEventPublisher
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ def create_app(
     repository: AbstractContainerRepository | None = None,
     wap: AbstractWap | None = None,
     sessions: AbstractSessionVerifier | None = None,
+    events: AbstractEventPublisher | None = None,
     contract: Contract | None = None,
     name: str | None = None,
 ) -> App:
@@ -102,8 +105,12 @@ def create_app(
         from service.adapters.supertokens import SuperTokensSessionVerifier
 
         sessions = SuperTokensSessionVerifier(settings)
+    if events is None:
+        from service.events import RecordingEventPublisher
+
+        events = RecordingEventPublisher(settings.event_window)
     contract = contract or Contract.load()
-    services = Services(settings, repository, wap, sessions)
+    services = Services(settings, repository, wap, sessions, events)
 
     app = Sanic(name or f"armory_agents_{next(_names)}", configure_logging=False)
     app.config.REQUEST_MAX_SIZE = settings.max_file_bytes * 2 + 64 * 1024  # base64 + JSON
@@ -135,9 +142,11 @@ def create_app(
         await services.repository.start()
         await services.sessions.start()
         await services.wap.start()
+        await services.events.start()
 
     @app.after_server_stop
     async def stop_adapters(app: App) -> None:
+        await services.events.stop()
         await services.wap.aclose()
         await services.sessions.stop()
         await services.repository.stop()
