@@ -116,7 +116,11 @@ def test_changes_under_the_instructions_dir_are_hot_reloaded_and_announced(
     assert body["reloadedFiles"] == ["/app/config/instructions/system.md"]
     recorded.client.put(f"{FILES}/app/data/x.txt", json={"content": "x"}, headers=alice)
     recorded.client.delete(f"{FILES}/app/data/x.txt", headers=alice)
-    seen = [(e.name, dict(p)) for e, p in recorded.events.published]
+    seen = [
+        (e.name, dict(p))
+        for e, p in recorded.events.published
+        if e.name != "agent-health-update"  # the health monitor publishes too
+    ]
     assert [n for n, _ in seen] == [
         "agent-file-changed",
         "agent-config-reloaded",
@@ -127,7 +131,8 @@ def test_changes_under_the_instructions_dir_are_hot_reloaded_and_announced(
     assert seen[0][1]["action"] == "updated" and seen[0][1]["containerId"] == ALICE_MAIN
     assert seen[1][1]["files"] == ["/app/config/instructions/system.md"]
     assert [p["action"] for _, p in seen[2:]] == ["created", "deleted"]
-    assert [p["seq"] for _, p in seen] == [1, 2, 3, 4]
+    seqs = [p["seq"] for _, p in seen]
+    assert seqs == sorted(seqs) and len(set(seqs)) == 4
 
 
 def test_a_change_outside_the_instructions_dir_is_not_reloaded(recorded: Any, alice: Any) -> None:
@@ -136,7 +141,8 @@ def test_a_change_outside_the_instructions_dir_is_not_reloaded(recorded: Any, al
     )
     body = assert_contract(response).json()
     assert (body["hotReloaded"], body["reloadedFiles"]) == (False, [])
-    assert [e.name for e, _ in recorded.events.published] == ["agent-file-changed"]
+    names = [e.name for e, _ in recorded.events.published if e.name != "agent-health-update"]
+    assert names == ["agent-file-changed"]
 
 
 @pytest.mark.parametrize(

@@ -37,6 +37,7 @@ from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from service import errors
 from service.errors import FieldError
+from service.http.fastpath import compile_operations
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi.yaml"
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
@@ -199,6 +200,7 @@ class Contract:
     def __init__(self, spec: Mapping[str, Any]) -> None:
         self.spec = spec
         self._openapi = OpenAPI.from_dict(dict(spec))
+        self._fast = compile_operations(spec)
         self._unmarshaller = _Unmarshaller(
             self._openapi.spec,
             extra_media_type_deserializers={"application/merge-patch+json": _json_body},
@@ -227,5 +229,19 @@ class Contract:
         self, request: Request, operation: Operation, path_params: Mapping[str, str]
     ) -> ValidRequest:
         """Unmarshal ``request``; raise BadRequest, Unprocessable or UnsupportedMediaType."""
+        fast = self._fast.get(operation.operation_id)
+        if fast is not None:
+            query: dict[str, list[str]] = {}
+            for name, value in request.get_query_args(keep_blank_values=True):
+                query.setdefault(name, []).append(value)
+            found = fast.try_validate(
+                path_params,
+                query,
+                request.headers,
+                request.headers.get("content-type") or "",
+                request.body,
+            )
+            if found is not None:
+                return ValidRequest(found["path"], found["query"], found["header"], found["body"])
         adapter = SanicOpenAPIRequest(request, operation, path_params)
         return self._unmarshaller.unmarshal_parameters_and_body(adapter)
