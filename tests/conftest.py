@@ -177,6 +177,7 @@ def running_service(settings: Settings, **adapters: Any) -> Iterator[RunningServ
     from tests.fixtures.service import serve
 
     reset_sdk()
+    adapters.setdefault("health_monitor", False)  # tests that want it turn it on
     app = create_app(settings, **adapters)
     try:
         with serve(asgi_app(app)) as url, httpx.Client(base_url=url, timeout=10) as client:

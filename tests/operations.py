@@ -60,6 +60,7 @@ SAMPLES = [
             "headers": {"Content-Type": "application/merge-patch+json"},
         },
     ),
+    Sample("listAgentEvents", "GET", "/v1/agents/{id}/events", {"params": {"since": "0"}}),
 ]
 PER_CONTAINER = [s for s in SAMPLES if s.per_container]
 

@@ -38,6 +38,7 @@ EXPECTED_STATUSES: dict[str, set[str]] = {
     "getAgentLogs": {"200", "400", "401", "403", "502", "504"},
     "getAgentEnv": {"200", "400", "401", "403", "502", "504"},
     "patchAgentEnv": {"200", "400", "401", "403", "415", "422", "502", "504"},
+    "listAgentEvents": {"200", "400", "401", "403"},
 }
 
 EXPECTED_ROUTES = {
@@ -56,9 +57,10 @@ EXPECTED_ROUTES = {
     ("get", "/v1/agents/{containerId}/logs"): "getAgentLogs",
     ("get", "/v1/agents/{containerId}/env"): "getAgentEnv",
     ("patch", "/v1/agents/{containerId}/env"): "patchAgentEnv",
+    ("get", "/v1/agents/{containerId}/events"): "listAgentEvents",
 }
 
-OPERATIONS_NOT_CALLING_WAP = {"listAgentVersions"}
+OPERATIONS_NOT_CALLING_WAP = {"listAgentVersions", "listAgentEvents"}
 
 
 @pytest.fixture(scope="module")
@@ -189,7 +191,7 @@ def test_the_document_is_a_valid_openapi_3_1_document(doc: dict[str, Any]) -> No
     validate(doc)
 
 
-def test_the_document_has_exactly_the_fifteen_operations(doc: dict[str, Any]) -> None:
+def test_the_document_has_exactly_the_sixteen_operations(doc: dict[str, Any]) -> None:
     ids = [op["operationId"] for _, _, op in _operations(doc)]
     assert len(ids) == len(set(ids)), "operationIds are unique"
     assert set(ids) == set(EXPECTED_STATUSES)
@@ -223,7 +225,7 @@ def test_every_error_response_is_a_problem_json_document(doc: dict[str, Any]) ->
 
 def test_every_per_container_operation_declares_400_and_403(doc: dict[str, Any]) -> None:
     per_container = [op for path, _, op in _operations(doc) if "{containerId}" in path]
-    assert len(per_container) == 14
+    assert len(per_container) == 15
     missing = [
         f"{op['operationId']} {status}"
         for op in per_container
@@ -414,7 +416,8 @@ def test_the_file_path_parameter_is_bounded(doc: dict[str, Any]) -> None:
     params = [_resolve(doc, p, "")[0] for p in doc["paths"][path]["parameters"]]
     (file_path,) = [p for p in params if p["name"] == "path"]
     assert file_path["in"] == "path"
-    assert file_path["schema"] == {"type": "string", "minLength": 1, "maxLength": 4096}
+    # Without its leading slash: 4095 characters make the 4096 the Limits section allows.
+    assert file_path["schema"] == {"type": "string", "minLength": 1, "maxLength": 4095}
     assert "%2F" in file_path["description"]
 
 

@@ -39,7 +39,7 @@ def test_every_contract_operation_has_a_route_and_every_route_is_in_the_contract
     app = create_app(settings, sessions=FakeSessionVerifier({}))
     expected = {(op.method, op.sanic_uri) for op in contract.operations.values()}
     assert route_table(app) == expected
-    assert len(contract.operations) == len(SAMPLES) == 15
+    assert len(contract.operations) == len(SAMPLES) == 16
     assert {s.operation_id for s in SAMPLES} == set(contract.operations)
 
 

@@ -7,11 +7,13 @@ Importing this module has no side effects. Adapters not passed in are built from
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from sanic import Sanic
 from sanic.request import Request
@@ -70,6 +72,10 @@ def _endpoint(
             method=request.method,
             headers=request.headers,
         )
+        if "path" in path_params:
+            # Sanic unquotes plain segments (`unquote=True`) but not a `<path:path>` match:
+            # decode it once here, so `%2F`, spaces and non-ASCII names mean what they say.
+            path_params["path"] = unquote(path_params["path"])
         valid = contract.validate(request, operation, path_params)
         return await handler(Call(request, caller, operation, valid, services))
 
@@ -86,9 +92,18 @@ def create_app(
     events: AbstractEventPublisher | None = None,
     contract: Contract | None = None,
     name: str | None = None,
+    health_monitor: bool = True,
+    redis_prefix: str = "armory:",
 ) -> App:
-    """Build the service. Every adapter can be injected; the rest come from ``settings``."""
+    """Build the service. Every adapter can be injected; the rest come from ``settings``.
+
+    The Socket.io server (``app.ctx.sio``, served by ``asgi.asgi_app``) is always built;
+    the event publisher on it only when ``events`` is not given. ``health_monitor=False``
+    leaves WAP's health unpolled (tests that count WAP calls). ``redis_prefix`` starts
+    every Redis key and the Socket.io channel (deployments or tests sharing a Redis).
+    """
     from service.http.routes import HANDLERS
+    from service.realtime import build_realtime
 
     if repository is None:
         from service.adapters.database import DatabaseTarget
@@ -105,10 +120,11 @@ def create_app(
         from service.adapters.supertokens import SuperTokensSessionVerifier
 
         sessions = SuperTokensSessionVerifier(settings)
+    realtime = build_realtime(
+        settings, sessions=sessions, repository=repository, prefix=redis_prefix
+    )
     if events is None:
-        from service.events import RecordingEventPublisher
-
-        events = RecordingEventPublisher(settings.event_window)
+        events = realtime.publisher()
     contract = contract or Contract.load()
     services = Services(settings, repository, wap, sessions, events)
 
@@ -120,6 +136,10 @@ def create_app(
     app.config.TOUCHUP = False
     app.ctx.services = services
     app.ctx.contract = contract
+    app.ctx.realtime = realtime
+    app.ctx.sio = realtime.sio
+    monitor = realtime.health_monitor(wap, repository, events) if health_monitor else None
+    app.ctx.health_monitor = monitor
 
     missing = set(contract.operations) - set(HANDLERS)
     if missing:
@@ -144,9 +164,22 @@ def create_app(
         await services.wap.start()
         await services.events.start()
 
+    @app.after_server_start
+    async def start_realtime(app: App) -> None:
+        # The loop that serves the app: code on another thread (tests) publishes through it.
+        app.ctx.loop = asyncio.get_running_loop()
+        if monitor is not None:
+            await monitor.start()
+
+    @app.before_server_stop
+    async def stop_health_monitor(app: App) -> None:
+        if monitor is not None:
+            await monitor.stop()
+
     @app.after_server_stop
     async def stop_adapters(app: App) -> None:
         await services.events.stop()
+        await realtime.close()
         await services.wap.aclose()
         await services.sessions.stop()
         await services.repository.stop()

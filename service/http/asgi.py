@@ -1,4 +1,4 @@
-"""The ASGI application the servers run: the Sanic app (and, later, Socket.io)."""
+"""The ASGI application the servers run: Socket.io in front of the Sanic app."""
 
 from __future__ import annotations
 
@@ -12,8 +12,15 @@ App = Sanic[Any, Any]
 
 
 def asgi_app(app: App) -> Any:
-    """Wrap the Sanic app for an ASGI server (uvicorn)."""
-    return app
+    """Socket.io on ``/socket.io/``, everything else to the Sanic app.
+
+    ``socketio.ASGIApp`` has no ``on_startup`` / ``on_shutdown`` of its own here, so
+    it hands the ASGI lifespan to Sanic: its ``before_server_start`` ...
+    ``after_server_stop`` listeners run (``tests/test_realtime_health.py`` checks it).
+    """
+    import socketio
+
+    return socketio.ASGIApp(app.ctx.sio, other_asgi_app=app, socketio_path="socket.io")
 
 
 def app_from_env() -> Any:

@@ -356,3 +356,7 @@ HANDLERS: dict[str, Handler] = {
     "getAgentEnv": get_agent_env,
     "patchAgentEnv": patch_agent_env,
 }
+
+from service.http.event_routes import EVENT_HANDLERS  # noqa: E402
+
+HANDLERS.update(EVENT_HANDLERS)

@@ -1,0 +1,189 @@
+"""The health monitor: polls WAP's bulk health and publishes ``agent-health-update``
+when a container's health changes.
+
+Rules:
+
+* Every ``settings.health_poll_seconds`` the instance that holds the lead (see
+  ``leader.py``) calls ``wap.get_all_container_health()`` once, maps WAP's ids to our
+  containers with one repository query, and compares each container's ``health``
+  with the last one seen.
+* A change of ``health`` publishes ``{containerId, health, resources}``. Resources
+  alone changing (they change on every poll) does not.
+* The first observation of a container counts as a change: a container that has just
+  been launched (or that WAP reports again after it had vanished) announces its
+  health once. The last-known health is kept in Redis when there is one, so neither
+  a takeover by another instance nor a restart of the deployment re-announces every
+  container; without Redis a restart of the (single) instance does.
+* WAP ids we do not know are ignored; a failing or slow WAP poll is logged and the
+  loop goes on (a poll is cut off after half the lock's lifetime, so the lock cannot
+  expire under a poll that hangs).
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import contextlib
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from redis.asyncio import Redis
+
+from service import errors
+from service.domain import OwnedContainer
+from service.events import HEALTH_UPDATE, AbstractEventPublisher, AgentEvent
+from service.realtime.leader import AbstractLeadership
+from service.repository import AbstractContainerRepository
+from service.wap import AbstractWap, HealthEntry
+
+log = logging.getLogger("armory.realtime")
+
+
+class AbstractHealthMemory(abc.ABC):
+    """The last health seen of each container (containerId → health)."""
+
+    @abc.abstractmethod
+    async def load(self) -> dict[str, str]: ...
+
+    @abc.abstractmethod
+    async def save(self, health: Mapping[str, str]) -> None:
+        """Replace everything remembered with ``health``."""
+
+
+class MemoryHealthMemory(AbstractHealthMemory):
+    def __init__(self) -> None:
+        self._health: dict[str, str] = {}
+
+    async def load(self) -> dict[str, str]:
+        return dict(self._health)
+
+    async def save(self, health: Mapping[str, str]) -> None:
+        self._health = dict(health)
+
+
+class RedisHealthMemory(AbstractHealthMemory):
+    """A hash ``{prefix}health:last``, shared by the instances that may take the lead."""
+
+    def __init__(self, redis: Redis, key: str, ttl_seconds: int = 24 * 3600) -> None:
+        self.redis = redis
+        self.key = key
+        self.ttl_seconds = ttl_seconds
+
+    async def load(self) -> dict[str, str]:
+        raw = await self.redis.hgetall(self.key)
+        return {_text(k): _text(v) for k, v in raw.items()}
+
+    async def save(self, health: Mapping[str, str]) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(self.key)
+            if health:
+                mapping: dict[Any, Any] = dict(health)
+                pipe.hset(self.key, mapping=mapping)
+                pipe.expire(self.key, self.ttl_seconds)
+            await pipe.execute()
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+class HealthMonitor:
+    """Started with the app (``start``), stopped before it (``stop``)."""
+
+    def __init__(
+        self,
+        *,
+        wap: AbstractWap,
+        repository: AbstractContainerRepository,
+        events: AbstractEventPublisher,
+        leadership: AbstractLeadership,
+        memory: AbstractHealthMemory,
+        interval_seconds: float,
+        poll_timeout_seconds: float,
+    ) -> None:
+        self.wap = wap
+        self.repository = repository
+        self.events = events
+        self.leadership = leadership
+        self.memory = memory
+        self.interval_seconds = interval_seconds
+        self.poll_timeout_seconds = poll_timeout_seconds
+        self.polls = 0  # WAP polls this instance made (tests, metrics)
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+
+    @property
+    def leading(self) -> bool:
+        return self.leadership.leading
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def start(self) -> None:
+        if self._task is None:
+            self._stopping = asyncio.Event()
+            self._task = asyncio.create_task(self._run(), name="health-monitor")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            # The event ends the loop even if a cancellation were swallowed on the way.
+            self._stopping.set()
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.leadership.release()
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while not self._stopping.is_set():
+            started = loop.time()
+            try:
+                if await self.leadership.hold():
+                    # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel.
+                    async with asyncio.timeout(self.poll_timeout_seconds):
+                        await self.poll_once()
+            except TimeoutError:
+                log.warning("a WAP health poll took over %ss", self.poll_timeout_seconds)
+            except errors.ApiError as exc:
+                log.warning("a WAP health poll failed: %s", exc)
+            except Exception:
+                log.exception("a WAP health poll failed")
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.interval_seconds - (loop.time() - started)):
+                    await self._stopping.wait()
+
+    async def poll_once(self) -> int:
+        """Poll WAP once and publish the changes; return how many were published."""
+        self.polls += 1
+        summary = await self.wap.get_all_container_health()
+        entries = {entry.id: entry for entry in summary.containers}
+        containers = await self.repository.list_by_wap_ids(list(entries))
+        previous = await self.memory.load()
+        current: dict[str, str] = {}
+        published = 0
+        for container in containers:
+            entry = entries.get(container.wap_id)
+            if entry is None:
+                continue
+            current[container.id] = entry.health
+            if previous.get(container.id) != entry.health:
+                await self.events.publish(_health_event(container, entry))
+                published += 1
+        await self.memory.save(current)
+        return published
+
+
+def _health_event(container: OwnedContainer, entry: HealthEntry) -> AgentEvent:
+    return AgentEvent.about(
+        container,
+        HEALTH_UPDATE,
+        health=entry.health,
+        resources={
+            "cpuPercent": entry.resources.cpu_percent,
+            "memoryBytes": entry.resources.memory_bytes,
+            "memoryLimitBytes": entry.resources.memory_limit_bytes,
+        },
+    )
