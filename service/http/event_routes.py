@@ -5,11 +5,11 @@ from __future__ import annotations
 from sanic.response import HTTPResponse, json
 
 from service.http.app import Call, Handler
-from service.usecases.ownership import owned_container
+from service.http.common import mine
 
 
 async def list_agent_events(call: Call) -> HTTPResponse:
-    container = await owned_container(call.services.repository, call.caller, call.container_id)
+    container = await mine(call)
     since = int(call.valid.query.get("since", 0))
     # The whole kept window (at most EVENT_WINDOW events): its newest seq is latestSeq.
     kept = await call.services.events.since(container.id, 0)
