@@ -663,3 +663,48 @@ def test_resetting_the_sdk_outside_test_mode_is_refused(monkeypatch: pytest.Monk
 
     with pytest.raises(RuntimeError, match="SUPERTOKENS_ENV=testing"):
         reset_sdk()
+
+
+# --- the cache of verified tokens -------------------------------------------------------
+
+
+async def test_an_accepted_token_is_remembered_and_still_expires(
+    verifier: SuperTokensSessionVerifier, key: StubKey
+) -> None:
+    token = mint_access_token(key, "alice", ttl_seconds=2)
+    assert (await bearer(verifier, token)).account_id == "alice"
+    assert len(verifier._verified) == 1
+    assert (await bearer(verifier, token)).account_id == "alice"
+    await asyncio.sleep(2.1)
+    with pytest.raises(errors.TryRefreshToken):
+        await bearer(verifier, token)
+
+
+async def test_refused_tokens_are_not_remembered(
+    verifier: SuperTokensSessionVerifier, other_key: StubKey
+) -> None:
+    for token in ("garbage", mint_access_token(other_key, "alice")):
+        with pytest.raises(errors.Unauthorised):
+            await bearer(verifier, token)
+    assert len(verifier._verified) == 0
+
+
+async def test_a_remembered_token_still_needs_the_anti_csrf_header_from_a_cookie(
+    verifier: SuperTokensSessionVerifier, key: StubKey
+) -> None:
+    token = mint_access_token(key, "alice")
+    await bearer(verifier, token)
+    with pytest.raises(errors.Unauthorised) as refused:
+        await verify(verifier, cookie=token, method="POST")
+    assert refused.value.instance_code == "anti_csrf_failed"
+
+
+def test_the_cache_is_bounded_and_drops_the_oldest() -> None:
+    from service.adapters.supertokens import VerifiedTokens
+
+    cache = VerifiedTokens(max_entries=2)
+    far = time.time() + 3600
+    for name in ("a", "b", "c"):
+        cache.put(name, Caller(account_id=name, session_handle="s", expires_at=far))
+    assert (cache.get("a"), len(cache)) == (None, 2)
+    assert cache.get("c") is not None

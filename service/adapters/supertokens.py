@@ -48,6 +48,8 @@ import asyncio
 import logging
 import os
 import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
@@ -173,6 +175,7 @@ class SuperTokensSessionVerifier(AbstractSessionVerifier):
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._executor: ThreadPoolExecutor | None = None
+        self._verified = VerifiedTokens()
 
     async def start(self) -> None:
         """Initialise the SDK (once per process) and warm its JWKS cache off the loop.
@@ -216,12 +219,18 @@ class SuperTokensSessionVerifier(AbstractSessionVerifier):
         token = select_access_token(
             authorization=authorization, cookies=cookies, method=method, headers=headers
         ).token
+        cached = self._verified.get(token)
+        if cached is not None:
+            return cached
         kid = _check_shape(token)
         try:
             if _cache_answers(kid):
-                return await _sdk_verify(token)
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(executor, _sdk_verify_blocking, token)
+                caller = await _sdk_verify(token)
+            else:
+                loop = asyncio.get_running_loop()
+                caller = await loop.run_in_executor(executor, _sdk_verify_blocking, token)
+            self._verified.put(token, caller)
+            return caller
         except TryRefreshTokenError as exc:
             raise errors.TryRefreshToken() from exc
         except SuperTokensSessionError as exc:
@@ -232,6 +241,42 @@ class SuperTokensSessionVerifier(AbstractSessionVerifier):
         except Exception as exc:
             log.error("SuperTokens session verification failed: %s", type(exc).__name__)
             raise errors.ApiError("Session verification is unavailable.") from exc
+
+
+class VerifiedTokens:
+    """Tokens the SDK accepted, remembered until they expire (at most ``max_age`` seconds).
+
+    With ``check_database=False`` the SDK's verdict on a token depends only on its
+    signature (fixed) and ``exp`` (checked here): re-verifying an accepted token
+    changes nothing but costs an RSA check per request. ``max_age`` bounds how long
+    a key the core has since withdrawn keeps working, as the SDK's own key cache does.
+    Bounded in size; the oldest entries go first.
+    """
+
+    def __init__(self, max_entries: int = 10_000, max_age: float = 300.0) -> None:
+        self._entries: OrderedDict[str, tuple[float, Caller]] = OrderedDict()
+        self._max_entries = max_entries
+        self._max_age = max_age
+
+    def get(self, token: str) -> Caller | None:
+        found = self._entries.get(token)
+        if found is None:
+            return None
+        until, caller = found
+        if time.time() >= until:
+            del self._entries[token]
+            return None
+        return caller
+
+    def put(self, token: str, caller: Caller) -> None:
+        until = min(caller.expires_at, time.time() + self._max_age)
+        self._entries[token] = (until, caller)
+        self._entries.move_to_end(token)
+        while len(self._entries) > self._max_entries:
+            self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
 def _check_shape(token: str) -> str:
