@@ -66,7 +66,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers,
-        loop="uvloop",
+        loop="asyncio",
         log_level="info",
         access_log=False,
     )
@@ -150,7 +150,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
             host=args.host,
             port=args.port,
             log_level="warning",
-            loop="uvloop",
+            loop="asyncio",
         )
     finally:
         wap.send_signal(signal.SIGINT)

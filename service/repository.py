@@ -33,6 +33,10 @@ class AbstractContainerRepository(abc.ABC):
     async def list_owned(self, account_id: str) -> Sequence[OwnedContainer]:
         """Every container ``account_id`` owns."""
 
+    async def project_ids(self, account_id: str) -> Sequence[str]:
+        """The projects in which ``account_id`` owns at least one container."""
+        return sorted({c.project_id for c in await self.list_owned(account_id)})
+
     @abc.abstractmethod
     async def list_by_wap_ids(self, wap_ids: Sequence[str]) -> Sequence[OwnedContainer]:
         """The containers WAP knows by these ids, whoever owns them (the health monitor)."""

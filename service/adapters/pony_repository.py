@@ -194,6 +194,18 @@ class PonyContainerRepository(AbstractContainerRepository):
 
         return await self._run(query)
 
+    async def project_ids(self, account_id: str) -> Sequence[str]:
+        e = self.entities
+
+        def query() -> list[str]:
+            with orm.db_session:
+                found = orm.select(
+                    c.project.id for c in e.ContainerLaunch if c.account_id == account_id
+                ).distinct()
+                return sorted(str(p) for p in found)
+
+        return await self._run(query)
+
     async def list_by_wap_ids(self, wap_ids: Sequence[str]) -> Sequence[OwnedContainer]:
         e = self.entities
         wanted = list(dict.fromkeys(wap_ids))

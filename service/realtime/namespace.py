@@ -169,11 +169,11 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def _rooms_of(self, account_id: str) -> set[str]:
         try:
-            containers = await self.repository.list_owned(account_id)
+            projects = await self.repository.project_ids(account_id)
         except Exception:
             log.exception("could not list the containers of a socket's account")
             raise Refused("internal_error", "The account's containers could not be read.") from None
-        return {room_for(c.project_id, account_id) for c in containers}
+        return {room_for(project_id, account_id) for project_id in projects}
 
     def _expire_later(self, sid: str, expires_at: float) -> asyncio.Task[None]:
         return asyncio.create_task(self._expire(sid, expires_at), name=f"socket-expiry-{sid}")

@@ -1,0 +1,81 @@
+"""The Pony repository on SQLite and PostgreSQL: ownership, listings, version updates."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from service import demo, errors
+from service.adapters.database import DatabaseTarget
+from service.adapters.migrations import migrate
+from service.adapters.pony_repository import PonyContainerRepository
+from service.adapters.seeding import seed
+from tests.operations import ALICE_BARE, ALICE_MAIN, BOB_MAIN, UNKNOWN
+
+
+@pytest.fixture
+async def repo(any_target: DatabaseTarget) -> AsyncIterator[PonyContainerRepository]:
+    migrate(any_target)
+    seed(any_target, demo.PROJECTS, demo.CONTAINERS, demo.CATALOGUE)
+    repository = PonyContainerRepository(any_target, threads=2)
+    await repository.start()
+    yield repository
+    await repository.stop()
+
+
+async def test_an_owner_finds_their_container_with_everything_the_checks_need(
+    repo: PonyContainerRepository,
+) -> None:
+    found = await repo.find_owned("alice", ALICE_MAIN)
+    assert found is not None
+    assert (found.wap_id, found.tag, found.supports_hot_reload) == (
+        "wap-alice-researcher",
+        "1.4.0",
+        True,
+    )
+    assert found.capabilities == {"file.read", "file.write", "restart", "hot-reload"}
+    assert found.access is not None and found.access.can_write("/app/data/x")
+    assert not found.access.can_write("/app/logs/x") and found.access.can_read("/app/logs/x")
+    assert found.instructions_dir == "/app/config/instructions"
+
+
+@pytest.mark.parametrize("container_id", [BOB_MAIN, UNKNOWN, "not-a-uuid", ""])
+async def test_foreign_unknown_and_malformed_ids_are_all_none(
+    repo: PonyContainerRepository, container_id: str
+) -> None:
+    assert await repo.find_owned("alice", container_id) is None
+
+
+async def test_listings_hold_only_the_accounts_containers(repo: PonyContainerRepository) -> None:
+    mine = await repo.list_owned("alice")
+    assert {c.id for c in mine} == {c["id"] for c in demo.CONTAINERS if c["account_id"] == "alice"}
+    assert await repo.project_ids("alice") == [demo.PROJECTS[0]["id"]]
+    assert await repo.project_ids("nobody") == []
+    by_wap = await repo.list_by_wap_ids(["wap-bob-helpdesk", "wap-nobody"])
+    assert [(c.id, c.account_id) for c in by_wap] == [(BOB_MAIN, "bob")]
+
+
+async def test_the_catalogue_is_newest_first(repo: PonyContainerRepository) -> None:
+    tags = [e.tag for e in await repo.catalogue("armory/agent-runtime")]
+    assert tags == ["1.5.0", "1.4.0", "1.3.2"]
+    assert await repo.catalogue("unknown/image") == []
+
+
+async def test_one_update_at_a_time_and_the_tag_moves_only_on_success(
+    repo: PonyContainerRepository,
+) -> None:
+    container = await repo.find_owned("alice", ALICE_MAIN)
+    assert container is not None
+    failed = await repo.begin_update(container, "1.5.0", "alice")
+    with pytest.raises(errors.UpdateInProgress):
+        await repo.begin_update(container, "1.3.2", "alice")
+    await repo.finish_update(failed.id, succeeded=False, error="refused")
+    assert (await repo.find_owned("alice", ALICE_MAIN)).tag == "1.4.0"  # type: ignore[union-attr]
+    ok = await repo.begin_update(container, "1.5.0", "alice")
+    done = await repo.finish_update(ok.id, succeeded=True)
+    assert done.status == "completed" and done.finished_at is not None
+    assert (await repo.find_owned("alice", ALICE_MAIN)).tag == "1.5.0"  # type: ignore[union-attr]
+    history = await repo.history(ALICE_MAIN)
+    assert [(u.status, u.error) for u in history] == [("completed", None), ("failed", "refused")]
+    assert await repo.history(ALICE_BARE) == []
