@@ -190,3 +190,20 @@ def running_service(settings: Settings, **adapters: Any) -> Iterator[RunningServ
 def service(settings: Settings) -> Iterator[RunningService]:
     with running_service(settings) as running:
         yield running
+
+
+@pytest.fixture
+def alice(token: Callable[..., str]) -> dict[str, str]:
+    """Headers authenticating as the demo account alice."""
+    return {"Authorization": f"Bearer {token('alice')}"}
+
+
+@pytest.fixture
+def recorded(settings: Settings) -> Iterator[RunningService]:
+    """The service with a recording event publisher, as ``.events``."""
+    from service.events import RecordingEventPublisher
+
+    events = RecordingEventPublisher()
+    with running_service(settings, events=events) as running:
+        running.events = events  # type: ignore[attr-defined]
+        yield running

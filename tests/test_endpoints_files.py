@@ -7,25 +7,11 @@ from typing import Any
 
 import pytest
 
-from service.events import RecordingEventPublisher
 from tests.conftest import running_service
 from tests.fixtures.contract import assert_contract
 from tests.operations import ALICE_BARE, ALICE_MAIN, ALICE_READONLY
 
 FILES = f"/v1/agents/{ALICE_MAIN}/files"
-
-
-@pytest.fixture
-def alice(token: Any) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token('alice')}"}
-
-
-@pytest.fixture
-def recorded(settings: Any) -> Any:
-    events = RecordingEventPublisher()
-    with running_service(settings, events=events) as running:
-        running.events = events
-        yield running
 
 
 def _code(response: Any) -> str:

@@ -5,25 +5,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-import pytest
-
-from service.events import RecordingEventPublisher
-from tests.conftest import running_service
 from tests.fixtures.contract import assert_contract
 from tests.operations import ALICE_BARE, ALICE_MAIN, ALICE_READONLY
-
-
-@pytest.fixture
-def alice(token: Any) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token('alice')}"}
-
-
-@pytest.fixture
-def recorded(settings: Any) -> Any:
-    events = RecordingEventPublisher()
-    with running_service(settings, events=events) as running:
-        running.events = events
-        yield running
 
 
 def test_restart_answers_the_new_state(service: Any, alice: Any, wap_stub: Any) -> None:

@@ -17,11 +17,6 @@ from tests.operations import ALICE_BARE, ALICE_MAIN, ALICE_READONLY, BOB_MAIN, S
 AGENT = f"/v1/agents/{ALICE_MAIN}"
 
 
-@pytest.fixture
-def alice(token: Any) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token('alice')}"}
-
-
 def test_health_of_one_agent(service: Any, alice: Any) -> None:
     body = assert_contract(service.client.get(f"{AGENT}/health", headers=alice)).json()
     assert body["containerId"] == ALICE_MAIN and body["status"] == "running"
