@@ -1,0 +1,75 @@
+"""``python -m tests.contract.qa``: the one-command QA run, as QA runs it (a subprocess).
+
+Against the embedded stack it must find nothing and write a JUnit report; against a
+deployment given by ``--url`` and ``--token`` that is broken, it must exit non-zero and
+report the failure.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+from sanic.response import HTTPResponse
+
+from service.http import routes
+from service.http.render import json_response
+from tests.contract.qa import REPO_ROOT
+
+TIMEOUT = 300
+
+
+def qa(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tests.contract.qa", *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+
+
+def junit_totals(path: Path) -> dict[str, int]:
+    suites = ET.parse(path).getroot()
+    return {key: int(suites.get(key, "0")) for key in ("tests", "failures", "errors")}
+
+
+def test_the_qa_command_finds_nothing_on_the_embedded_stack(tmp_path: Path) -> None:
+    junit = tmp_path / "junit.xml"
+    done = qa("--", "--max-examples", "20", "--report-junit-path", str(junit))
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    totals = junit_totals(junit)
+    assert totals["failures"] == totals["errors"] == 0
+    assert totals["tests"] >= 16  # one per operation, and the stateful tests
+    for phase in ("Examples", "Coverage", "Fuzzing", "Stateful"):
+        assert phase in done.stdout
+
+
+def test_the_qa_command_fails_when_a_deployment_breaks_its_contract(
+    served: Any, monkeypatch: Any, tmp_path: Path
+) -> None:
+    async def wrong_shape(call: Any) -> HTTPResponse:
+        return json_response({"containerId": call.container_id, "status": "fine"})
+
+    monkeypatch.setitem(routes.HANDLERS, "getAgentHealth", wrong_shape)
+    junit = tmp_path / "junit.xml"
+    with served() as stack:
+        done = qa(
+            "--url",
+            stack.url,
+            "--token",
+            stack.token("alice"),
+            "--",
+            "--include-operation-id",
+            "getAgentHealth",
+            "--phases",
+            "examples",
+            "--report-junit-path",
+            str(junit),
+        )
+    assert done.returncode != 0, done.stdout[-4000:]
+    assert "Response violates schema" in done.stdout  # response_schema_conformance
+    assert junit_totals(junit)["failures"] >= 1
