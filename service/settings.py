@@ -12,12 +12,16 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 DEV_WAP_USERNAME = "armory"
 DEV_WAP_PASSWORD = "dev-only-wap-password"
 DEV_SUPERTOKENS_URI = "http://127.0.0.1:3567"
 DEV_WAP_URL = "http://127.0.0.1:8081"
+
+WapHttpTransport = Literal["aiohttp", "httpcore"]
+WAP_HTTP_TRANSPORTS: tuple[WapHttpTransport, ...] = ("aiohttp", "httpcore")
 
 
 class SettingsError(ValueError):
@@ -67,6 +71,14 @@ def _required(env: Mapping[str, str], name: str, default: str | None) -> str:
     return value
 
 
+def _transport(env: Mapping[str, str], name: str, default: WapHttpTransport) -> WapHttpTransport:
+    raw = env.get(name) or default
+    for option in WAP_HTTP_TRANSPORTS:
+        if raw == option:
+            return option
+    raise SettingsError(f"{name}={raw!r} is not one of {', '.join(WAP_HTTP_TRANSPORTS)}")
+
+
 def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in env.get(name, "").split(",") if item.strip())
 
@@ -92,6 +104,9 @@ class Settings:
     redis_url: str | None = None
     cors_origins: tuple[str, ...] = ()
     wap_timeouts: Timeouts = Timeouts()
+    # What carries WapClient's httpx requests: aiohttp (bench/README.md: a fraction of
+    # httpcore's CPU per call) or httpcore (httpx's own; what respx intercepts).
+    wap_http_transport: WapHttpTransport = "aiohttp"
     max_file_bytes: int = 10 * 1024 * 1024
     health_poll_seconds: float = 10.0
     event_window: int = 500
@@ -136,6 +151,7 @@ class Settings:
                 write=_float(env, "WAP_WRITE_TIMEOUT", 30.0),
                 pool=_float(env, "WAP_POOL_TIMEOUT", 5.0),
             ),
+            wap_http_transport=_transport(env, "WAP_HTTP_TRANSPORT", "aiohttp"),
             max_file_bytes=_int(env, "MAX_FILE_BYTES", 10 * 1024 * 1024),
             health_poll_seconds=_float(env, "HEALTH_POLL_SECONDS", 10.0, minimum=0.05),
             event_window=_int(env, "EVENT_WINDOW", 500),

@@ -154,6 +154,8 @@ def make_settings(**changes: Any) -> Settings:
         wap_password=PASSWORD,
         supertokens_connection_uri="http://supertokens.test",
         wap_timeouts=Timeouts(connect=1.5, read=2.5, write=3.5, pool=4.5),
+        # respx intercepts httpcore; tests/test_aiohttp_transport.py covers the aiohttp one.
+        wap_http_transport="httpcore",
     )
     return settings.replace(**changes)
 

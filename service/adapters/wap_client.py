@@ -2,7 +2,11 @@
 
 The wire format is ``contracts/wap.yaml``. One ``AsyncClient`` per instance
 (keep-alive pool, HTTP Basic Auth, timeouts from ``Settings.wap_timeouts``) is
-created in ``start()`` and closed in ``aclose()``.
+created in ``start()`` and closed in ``aclose()``. Its transport is
+``Settings.wap_http_transport``: ``aiohttp`` (``AiohttpTransport``, the default: far
+less CPU per call, see ``bench/README.md``) or ``httpcore`` (httpx's own, which respx
+intercepts); a ``transport`` given to the constructor (tests) takes priority. Either
+raises the same httpx exceptions, so the map below holds for both.
 
 No httpx exception leaves this module; each is translated where it is caught
 (``raise ... from exc``)::
@@ -42,6 +46,7 @@ import httpx
 
 from service import errors
 from service.adapters import wap_wire as wire
+from service.adapters.aiohttp_transport import AiohttpTransport
 from service.settings import Settings
 from service.wap import (
     AbstractWap,
@@ -75,7 +80,11 @@ _T = TypeVar("_T")
 
 
 class WapClient(AbstractWap):
-    """WAP Core over HTTP. ``transport`` replaces the network (tests); ``limits`` the pool's."""
+    """WAP Core over HTTP. ``transport`` replaces the network (tests); ``limits`` the pool's.
+
+    Without ``transport``, ``settings.wap_http_transport`` picks it, created anew in each
+    ``start()`` (the client closes its transport in ``aclose()``).
+    """
 
     def __init__(
         self,
@@ -94,6 +103,7 @@ class WapClient(AbstractWap):
         )
         self._limits = limits
         self._transport = transport
+        self._transport_kind = settings.wap_http_transport
         self._client: httpx.AsyncClient | None = None
 
     def __repr__(self) -> str:
@@ -104,12 +114,15 @@ class WapClient(AbstractWap):
 
     async def start(self) -> None:
         if self._client is None:
+            transport = self._transport
+            if transport is None and self._transport_kind == "aiohttp":
+                transport = AiohttpTransport(self._limits)
             self._client = httpx.AsyncClient(
                 base_url=self._base_url,
                 auth=self._auth,
                 timeout=self._timeout,
-                limits=self._limits,
-                transport=self._transport,
+                limits=self._limits,  # httpcore's pool, when transport is None
+                transport=transport,
                 follow_redirects=False,
             )
 
