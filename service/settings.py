@@ -102,6 +102,7 @@ class Settings:
     supertokens_connection_uri: str
     supertokens_api_key: str | None = field(default=None, repr=False)
     redis_url: str | None = None
+    redis_prefix: str = "armory:"
     cors_origins: tuple[str, ...] = ()
     wap_timeouts: Timeouts = Timeouts()
     # What carries WapClient's httpx requests: aiohttp (bench/README.md: a fraction of
@@ -144,6 +145,7 @@ class Settings:
             redis_url=(
                 _url(env, "REDIS_URL", None, ("redis", "rediss")) if env.get("REDIS_URL") else None
             ),
+            redis_prefix=env.get("REDIS_PREFIX") or "armory:",
             cors_origins=_list(env, "CORS_ORIGINS"),
             wap_timeouts=Timeouts(
                 connect=_float(env, "WAP_CONNECT_TIMEOUT", 3.0),

@@ -92,3 +92,8 @@ def test_token_prints_a_token_the_stand_in_core_accepts(tmp_path: Path, capsys: 
     token = capsys.readouterr().out.strip()
     public = load_or_create_key(key_file).private_key.public_key()
     assert jwt.decode(token, public, algorithms=["RS256"])["sub"] == "alice"
+
+
+def test_the_redis_prefix_has_a_default_and_can_be_set() -> None:
+    assert Settings.from_env(PRODUCTION).redis_prefix == "armory:"
+    assert Settings.from_env({**PRODUCTION, "REDIS_PREFIX": "eu1:"}).redis_prefix == "eu1:"

@@ -93,14 +93,14 @@ def create_app(
     contract: Contract | None = None,
     name: str | None = None,
     health_monitor: bool = True,
-    redis_prefix: str = "armory:",
+    redis_prefix: str | None = None,
 ) -> App:
     """Build the service. Every adapter can be injected; the rest come from ``settings``.
 
     The Socket.io server (``app.ctx.sio``, served by ``asgi.asgi_app``) is always built;
     the event publisher on it only when ``events`` is not given. ``health_monitor=False``
-    leaves WAP's health unpolled (tests that count WAP calls). ``redis_prefix`` starts
-    every Redis key and the Socket.io channel (deployments or tests sharing a Redis).
+    leaves WAP's health unpolled (tests that count WAP calls). ``redis_prefix`` (default
+    ``settings.redis_prefix``) starts every Redis key and the Socket.io channel.
     """
     from service.http.routes import HANDLERS
     from service.realtime import build_realtime
@@ -121,7 +121,10 @@ def create_app(
 
         sessions = SuperTokensSessionVerifier(settings)
     realtime = build_realtime(
-        settings, sessions=sessions, repository=repository, prefix=redis_prefix
+        settings,
+        sessions=sessions,
+        repository=repository,
+        prefix=redis_prefix or settings.redis_prefix,
     )
     if events is None:
         events = realtime.publisher()
