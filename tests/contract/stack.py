@@ -62,7 +62,9 @@ class StandIns:
                 "WAP_USERNAME": WAP_USER,
                 "WAP_PASSWORD": WAP_PASSWORD,
                 "SUPERTOKENS_CONNECTION_URI": self.core.url,
-                "WAP_READ_TIMEOUT": "1",
+                # Generous: on a loaded 2-core machine a 1 s limit risks turning a slow stub
+                # answer into a 504 that not_a_server_error would report.
+                "WAP_READ_TIMEOUT": "5",
                 **extra,
             }
         )
