@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +18,6 @@ from sanic import Sanic
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from service import errors
 from service.events import AbstractEventPublisher
 from service.http import docs, problems
 from service.http.contract import Contract, Operation, ValidRequest
@@ -28,7 +26,6 @@ from service.sessions import AbstractSessionVerifier, Caller
 from service.settings import Settings
 from service.wap import AbstractWap
 
-log = logging.getLogger("armory.http")
 App = Sanic[Any, Any]
 _names = itertools.count(1)
 
@@ -201,4 +198,4 @@ def route_table(app: App) -> set[tuple[str, str]]:
     return found
 
 
-__all__ = ["Call", "Handler", "Services", "create_app", "errors", "route_table"]
+__all__ = ["Call", "Handler", "Services", "create_app", "route_table"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sanic.response import HTTPResponse
@@ -79,11 +78,8 @@ async def get_agent_stats(call: Call) -> HTTPResponse:
 async def get_agent_logs(call: Call) -> HTTPResponse:
     container = await mine(call)
     q = call.valid.query
-    since = q.get("since")
-    if isinstance(since, str):
-        since = datetime.fromisoformat(since.replace("Z", "+00:00"))
     options = LogOptions(
-        tail=q.get("tail", 100), since=since, timestamps=q.get("timestamps", False)
+        tail=q.get("tail", 100), since=q.get("since"), timestamps=q.get("timestamps", False)
     )
     wap = call.services.wap
     if not q.get("follow", False):
