@@ -28,9 +28,9 @@ import abc
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, Self, TypeVar
+from typing import Generic, Literal, Self, TypedDict, TypeVar, Unpack
 
-_T = TypeVar("_T")
+T = TypeVar("T")
 
 ContainerStatus = Literal["running", "stopped", "restarting"]
 HealthStatus = Literal["healthy", "unhealthy", "starting", "none"]
@@ -93,87 +93,63 @@ class FileContent:
     size: int
 
 
-@dataclass(frozen=True)
-class FileStream:
-    """A file being streamed from WAP: iterate it for ``bytes`` chunks.
+class StreamMeta(TypedDict, total=False):
+    """What ``Stream.of`` may be told besides its items: the fields of ``Stream``."""
 
-    The caller owns the stream and must close it (``await stream.aclose()`` or
-    ``async with stream:``); it closes itself once fully read. ``size`` is the
-    announced ``Content-Length`` (``None`` when WAP streams without one).
-    Iterating may raise ``UpstreamError`` / ``UpstreamTimeout`` if WAP fails mid-file.
-    """
-
-    chunks: AsyncIterator[bytes] = field(repr=False)
-    content_type: str
+    close: Callable[[], Awaitable[None]]
+    content_type: str | None
     etag: str | None
     size: int | None
     last_modified: datetime | None
-    close: Callable[[], Awaitable[None]] = field(default=_nothing_to_close, repr=False)
-
-    @classmethod
-    def from_bytes(
-        cls,
-        content: bytes,
-        *,
-        content_type: str = "application/octet-stream",
-        etag: str | None = None,
-        last_modified: datetime | None = None,
-        chunk_size: int = 65_536,
-    ) -> FileStream:
-        """A stream over bytes already in memory (for fakes)."""
-        pieces = [content[i : i + chunk_size] for i in range(0, len(content), chunk_size)]
-        return cls(_iterate(pieces), content_type, etag, len(content), last_modified)
-
-    def __aiter__(self) -> FileStream:
-        return self
-
-    async def __anext__(self) -> bytes:
-        return await self.chunks.__anext__()
-
-    async def aclose(self) -> None:
-        await self.close()
-
-    async def __aenter__(self) -> FileStream:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
 
 
 @dataclass(frozen=True)
-class LogStream:
-    """Log lines being followed: iterate it for ``str`` lines (without their ``\\n``).
+class Stream(Generic[T]):
+    """Items being streamed from WAP: ``bytes`` chunks of a file, or log lines (``str``,
+    without their ``\\n``). Iterate it (``async for``) for the items.
 
-    The caller owns the stream and must close it (``aclose()`` or ``async with``).
-    It ends when WAP ends it (the container stopped). Iterating may raise
-    ``UpstreamError`` if WAP drops the connection mid-stream.
+    The caller owns the stream and must close it (``await stream.aclose()`` or
+    ``async with stream:``); it closes itself once fully read. Iterating may raise
+    ``UpstreamError`` / ``UpstreamTimeout`` if WAP fails in the middle of it.
+
+    The metadata is what WAP announced up front, ``None`` where it did not (a log
+    stream has none): ``size`` is the announced ``Content-Length``, ``etag`` is kept
+    exactly as sent (quoted).
     """
 
-    lines: AsyncIterator[str] = field(repr=False)
+    items: AsyncIterator[T] = field(repr=False)
     close: Callable[[], Awaitable[None]] = field(default=_nothing_to_close, repr=False)
+    content_type: str | None = None
+    etag: str | None = None
+    size: int | None = None
+    last_modified: datetime | None = None
 
     @classmethod
-    def from_lines(cls, lines: Iterable[str]) -> LogStream:
-        """A stream over lines already in memory (for fakes)."""
-        return cls(_iterate(list(lines)))
+    def of(cls, items: Iterable[T], **meta: Unpack[StreamMeta]) -> Stream[T]:
+        """A stream over items already in memory (for fakes); ``meta`` sets the other fields."""
+        return cls(_iterate(list(items)), **meta)
 
-    def __aiter__(self) -> LogStream:
+    def __aiter__(self) -> Self:
         return self
 
-    async def __anext__(self) -> str:
-        return await self.lines.__anext__()
+    async def __anext__(self) -> T:
+        try:
+            return await self.items.__anext__()
+        except StopAsyncIteration:
+            await self.close()  # fully read: nothing left to hold open
+            raise
 
     async def aclose(self) -> None:
         await self.close()
 
-    async def __aenter__(self) -> LogStream:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
 
-async def _iterate(items: Iterable[_T]) -> AsyncIterator[_T]:
+async def _iterate(items: Iterable[T]) -> AsyncIterator[T]:
     for item in items:
         yield item
 
@@ -339,7 +315,7 @@ class AbstractWap(abc.ABC):
         """
 
     @abc.abstractmethod
-    async def open_container_file(self, wap_id: str, path: str) -> FileStream:
+    async def open_container_file(self, wap_id: str, path: str) -> Stream[bytes]:
         """Start streaming the file at absolute ``path``; the caller must close the stream.
 
         Errors that WAP answers up front (``NotFound`` ...) are raised here, before
@@ -383,11 +359,12 @@ class AbstractWap(abc.ABC):
         """The container's log lines, oldest first, without their ``\\n``."""
 
     @abc.abstractmethod
-    async def follow_container_logs(self, wap_id: str, options: LogOptions) -> LogStream:
+    async def follow_container_logs(self, wap_id: str, options: LogOptions) -> Stream[str]:
         """Start following the container's log; iterate the answer for lines.
 
         Errors WAP answers up front (``NotFound`` ...) are raised here. The stream
-        waits for new lines with no read timeout; the caller must close it.
+        waits for new lines with no read timeout, and ends when WAP ends it (the
+        container stopped); the caller must close it.
         """
 
     @abc.abstractmethod

@@ -3,6 +3,9 @@
 Every request the client sends is validated against ``contracts/wap.yaml`` with
 openapi-core (and so is every contract-shaped answer the fake gives), so the
 client and the contract cannot drift apart. Only ``BASE_URL`` is mocked.
+
+This file covers what each operation sends and how its answer is read; the error
+map and the retries are tests/test_wap_client_errors.py, which shares these helpers.
 """
 
 from __future__ import annotations
@@ -35,12 +38,11 @@ from service.wap import (
     EnvVariables,
     FileEntry,
     FileListing,
-    FileStream,
     HealthEntry,
     HealthSummary,
     ImageUpdate,
     LogOptions,
-    LogStream,
+    Stream,
     WriteResult,
 )
 
@@ -180,15 +182,15 @@ def query(request: httpx.Request) -> list[tuple[str, str]]:
     return sorted(request.url.params.multi_items())
 
 
-def error(status: int, code: str, message: str) -> httpx.Response:
-    return httpx.Response(status, json={"error": code, "message": message})
-
-
 class Body(httpx.AsyncByteStream):
-    """A streamed answer that records how many chunks were pulled and whether it was closed."""
+    """A streamed answer that records how many chunks were pulled and whether it was closed.
 
-    def __init__(self, *pieces: bytes) -> None:
+    With ``then``, the connection breaks after the pieces: ``then`` is raised.
+    """
+
+    def __init__(self, *pieces: bytes, then: Exception | None = None) -> None:
         self.pieces = pieces
+        self.then = then
         self.pulled = 0
         self.closed = False
 
@@ -196,6 +198,8 @@ class Body(httpx.AsyncByteStream):
         for piece in self.pieces:
             self.pulled += 1
             yield piece
+        if self.then is not None:
+            raise self.then
 
     async def aclose(self) -> None:
         self.closed = True
@@ -417,52 +421,6 @@ async def test_closing_an_unfinished_file_stream_closes_the_answer(
 
     assert body.closed
     assert body.pulled == 1
-
-
-async def test_open_file_raises_not_found_before_any_chunk(
-    wap: WapClient, fake: respx.MockRouter
-) -> None:
-    fake.get(f"/containers/{WAP_ID}/files/read").mock(
-        return_value=error(404, "not_found", "no such file /app/gone.md")
-    )
-
-    with pytest.raises(errors.NotFound, match="no such file /app/gone.md"):
-        await wap.open_container_file(WAP_ID, "/app/gone.md")
-
-
-async def test_a_file_stream_broken_off_by_wap_raises_upstream_error(
-    wap: WapClient, fake: respx.MockRouter
-) -> None:
-    async def broken() -> AsyncIterator[bytes]:
-        yield b"half"
-        raise httpx.ReadError("connection reset by peer")
-
-    fake.get(f"/containers/{WAP_ID}/files/read").respond(200, content=broken())
-
-    stream = await wap.open_container_file(WAP_ID, "/app/blob.bin")
-    with pytest.raises(errors.UpstreamError) as caught:
-        async with stream:
-            async for _ in stream:
-                pass
-
-    assert type(caught.value) is errors.UpstreamError
-    assert caught.value.instance_code == "wap_error"
-
-
-async def test_a_buffered_read_broken_off_by_wap_raises_upstream_error(
-    wap: WapClient, fake: respx.MockRouter
-) -> None:
-    async def broken() -> AsyncIterator[bytes]:
-        yield b"half"
-        raise httpx.RemoteProtocolError("peer closed connection without sending complete body")
-
-    fake.get(f"/containers/{WAP_ID}/files/read").respond(200, content=broken())
-
-    with pytest.raises(errors.UpstreamError) as caught:
-        await wap.read_container_file(WAP_ID, "/app/blob.bin", max_bytes=100)
-
-    assert type(caught.value) is errors.UpstreamError
-    assert isinstance(caught.value.__cause__, httpx.RemoteProtocolError)
 
 
 async def test_write_file_puts_the_raw_bytes_with_if_match(
@@ -775,17 +733,6 @@ async def test_closing_a_followed_log_closes_the_answer(
     assert body.pulled == 1
 
 
-async def test_follow_logs_raises_not_found_before_any_line(
-    wap: WapClient, fake: respx.MockRouter
-) -> None:
-    fake.get(f"/containers/{WAP_ID}/logs").mock(
-        return_value=error(404, "not_found", f"no container {WAP_ID}")
-    )
-
-    with pytest.raises(errors.NotFound):
-        await wap.follow_container_logs(WAP_ID, LogOptions())
-
-
 # -- env ---------------------------------------------------------------------------------------
 
 
@@ -819,45 +766,7 @@ async def test_env_update_patches_set_and_unset_as_json(
     assert json.loads(request.content) == {"set": {"LOG_LEVEL": "debug"}, "unset": ["OLD_FLAG"]}
 
 
-# -- the error map ----------------------------------------------------------------------------
-
-
-async def test_a_refused_connection_is_wap_unavailable(
-    wap: WapClient, fake: respx.MockRouter
-) -> None:
-    route = fake.post(f"/containers/{WAP_ID}/restart").mock(
-        side_effect=httpx.ConnectError("[Errno 111] Connection refused")
-    )
-
-    with pytest.raises(errors.UpstreamUnavailable) as caught:
-        await wap.restart_container(WAP_ID)
-
-    assert (caught.value.status, caught.value.instance_code) == (502, "wap_unavailable")
-    assert isinstance(caught.value.__cause__, httpx.ConnectError)
-    assert route.call_count == 1
-
-
-@pytest.mark.parametrize(
-    "timeout",
-    [
-        httpx.ReadTimeout("read timed out"),
-        httpx.ConnectTimeout("connect timed out"),
-        httpx.PoolTimeout("no free connection"),
-        httpx.WriteTimeout("write timed out"),
-    ],
-    ids=type,
-)
-async def test_every_timeout_is_wap_timeout_and_is_not_retried(
-    wap: WapClient, fake: respx.MockRouter, timeout: httpx.TimeoutException
-) -> None:
-    route = fake.get(f"/containers/{WAP_ID}/stats").mock(side_effect=timeout)
-
-    with pytest.raises(errors.UpstreamTimeout) as caught:
-        await wap.get_container_stats(WAP_ID)
-
-    assert (caught.value.status, caught.value.instance_code) == (504, "wap_timeout")
-    assert caught.value.__cause__ is timeout
-    assert route.call_count == 1
+# -- the client itself -------------------------------------------------------------------------
 
 
 async def test_the_timeouts_come_from_the_settings(
@@ -875,331 +784,6 @@ async def test_the_timeouts_come_from_the_settings(
         "write": 3.5,
         "pool": 4.5,
     }
-
-
-@pytest.mark.parametrize(
-    ("answer", "detail"),
-    [
-        (error(500, "internal_error", "the container runtime did not answer"), "did not answer"),
-        (httpx.Response(503), "HTTP 503"),
-        (httpx.Response(502, text="<html>Bad gateway</html>"), "HTTP 502"),
-    ],
-    ids=["500", "503-empty", "502-html"],
-)
-async def test_a_wap_5xx_is_wap_error(
-    wap: WapClient, fake: respx.MockRouter, answer: httpx.Response, detail: str
-) -> None:
-    fake.post(f"/containers/{WAP_ID}/restart").mock(return_value=answer)
-
-    with pytest.raises(errors.UpstreamError) as caught:
-        await wap.restart_container(WAP_ID)
-
-    assert type(caught.value) is errors.UpstreamError
-    assert (caught.value.status, caught.value.instance_code) == (502, "wap_error")
-    assert detail in caught.value.detail
-    assert "<html>" not in caught.value.detail
-
-
-@pytest.mark.parametrize(
-    "answer",
-    [
-        httpx.Response(404),
-        httpx.Response(400, text="Bad Request: tail"),
-        httpx.Response(409, json=["not", "an", "object"]),
-        httpx.Response(412, json={"error": "precondition_failed"}),
-        httpx.Response(404, json={"error": 404, "message": "no"}),
-    ],
-    ids=["empty-404", "non-json-400", "json-array-409", "no-message-412", "numeric-error"],
-)
-async def test_a_4xx_without_wap_error_body_is_wap_error(
-    wap: WapClient, fake: respx.MockRouter, answer: httpx.Response
-) -> None:
-    fake.get(f"/containers/{WAP_ID}/files").mock(return_value=answer)
-
-    with pytest.raises(errors.UpstreamError) as caught:
-        await wap.list_container_files(WAP_ID, "/app")
-
-    assert type(caught.value) is errors.UpstreamError
-    assert f"HTTP {answer.status_code}" in caught.value.detail
-    assert "Bad Request: tail" not in caught.value.detail
-
-
-async def test_a_wap_404_is_not_found_without_the_wap_id(
-    wap: WapClient, fake: respx.MockRouter
-) -> None:
-    fake.post(f"/containers/{WAP_ID}/restart").mock(
-        return_value=error(404, "not_found", f"no container {WAP_ID}")
-    )
-
-    with pytest.raises(errors.NotFound) as caught:
-        await wap.restart_container(WAP_ID)
-
-    assert caught.value.detail == "no container <container>"
-
-
-async def test_a_wap_409_is_conflict(wap: WapClient, fake: respx.MockRouter) -> None:
-    fake.post(f"/containers/{WAP_ID}/stop").mock(
-        return_value=error(409, "conflict", f"container {WAP_ID} is already stopped")
-    )
-
-    with pytest.raises(errors.Conflict) as caught:
-        await wap.stop_container(WAP_ID)
-
-    assert type(caught.value) is errors.Conflict
-    assert caught.value.detail == "container <container> is already stopped"
-
-
-async def test_a_wap_409_update_in_progress_is_update_in_progress(
-    wap: WapClient, fake: respx.MockRouter
-) -> None:
-    fake.post(f"/containers/{WAP_ID}/update-image").mock(
-        return_value=error(409, "update_in_progress", "an image update is already running")
-    )
-
-    with pytest.raises(errors.UpdateInProgress) as caught:
-        await wap.update_container_image(WAP_ID, "armory/agent-runtime", "1.5.0")
-
-    assert (caught.value.status, caught.value.instance_code) == (409, "update_in_progress")
-
-
-async def test_a_wap_412_is_precondition_failed(wap: WapClient, fake: respx.MockRouter) -> None:
-    fake.put(f"/containers/{WAP_ID}/files/write").mock(
-        return_value=error(412, "precondition_failed", "If-Match does not match the current ETag")
-    )
-
-    with pytest.raises(errors.PreconditionFailed) as caught:
-        await wap.write_container_file(WAP_ID, "/app/a.md", b"x", if_match='"0"')
-
-    assert caught.value.detail == "If-Match does not match the current ETag"
-
-
-async def test_a_wap_422_unknown_tag_is_unprocessable_unknown_tag(
-    wap: WapClient, fake: respx.MockRouter
-) -> None:
-    fake.post(f"/containers/{WAP_ID}/update-image").mock(
-        return_value=error(422, "unknown_tag", "armory/agent-runtime:9.9.9 is not in the registry")
-    )
-
-    with pytest.raises(errors.Unprocessable) as caught:
-        await wap.update_container_image(WAP_ID, "armory/agent-runtime", "9.9.9")
-
-    assert (caught.value.status, caught.value.instance_code) == (422, "unknown_tag")
-    assert caught.value.detail == "armory/agent-runtime:9.9.9 is not in the registry"
-
-
-async def test_another_wap_422_is_unprocessable_validation_failed(
-    wap: WapClient, fake: respx.MockRouter
-) -> None:
-    fake.patch(f"/containers/{WAP_ID}/env").mock(
-        return_value=error(422, "something_new", "not acceptable")
-    )
-
-    with pytest.raises(errors.Unprocessable) as caught:
-        await wap.update_container_env(WAP_ID, {"A": "1"}, [])
-
-    assert caught.value.instance_code == "validation_failed"
-
-
-@pytest.mark.parametrize(
-    ("wap_code", "code"),
-    [
-        ("not_a_directory", "invalid_path"),
-        ("is_a_directory", "invalid_path"),
-        ("invalid_path", "invalid_path"),
-        ("invalid_request", "invalid_request"),
-    ],
-)
-async def test_a_wap_400_is_bad_request(
-    wap: WapClient, fake: respx.MockRouter, wap_code: str, code: str
-) -> None:
-    fake.get(f"/containers/{WAP_ID}/files").mock(
-        return_value=error(400, wap_code, "/app/a.md is not a directory")
-    )
-
-    with pytest.raises(errors.BadRequest) as caught:
-        await wap.list_container_files(WAP_ID, "/app/a.md")
-
-    assert (caught.value.status, caught.value.instance_code) == (400, code)
-    assert caught.value.detail == "/app/a.md is not a directory"
-
-
-@pytest.mark.parametrize("status", [401, 403])
-async def test_wap_refusing_our_credentials_is_wap_error_that_does_not_leak_them(
-    wap: WapClient, fake: respx.MockRouter, status: int
-) -> None:
-    fake.get(f"/containers/{WAP_ID}/env").mock(
-        return_value=httpx.Response(
-            status,
-            json={"error": "unauthorized", "message": f"bad credentials {USERNAME}:{PASSWORD}"},
-            headers={"WWW-Authenticate": 'Basic realm="wap"'},
-        )
-    )
-
-    with pytest.raises(errors.UpstreamError) as caught:
-        await wap.get_container_env(WAP_ID)
-
-    assert type(caught.value) is errors.UpstreamError
-    assert (caught.value.status, caught.value.instance_code) == (502, "wap_error")
-    assert "refused the service's credentials" in caught.value.detail
-    problem = json.dumps(caught.value.problem())
-    assert PASSWORD not in problem and USERNAME not in problem
-
-
-async def test_an_undocumented_wap_status_is_wap_error(
-    wap: WapClient, fake: respx.MockRouter
-) -> None:
-    fake.get(f"/containers/{WAP_ID}/stats").mock(
-        return_value=error(429, "slow_down", "too many requests")
-    )
-
-    with pytest.raises(errors.UpstreamError) as caught:
-        await wap.get_container_stats(WAP_ID)
-
-    assert type(caught.value) is errors.UpstreamError
-    assert caught.value.detail == "WAP Core answered HTTP 429 (slow_down): too many requests"
-
-
-@pytest.mark.parametrize(
-    ("answer", "detail"),
-    [
-        (httpx.Response(200, text="ok"), "not JSON"),
-        (httpx.Response(200, json=["running"]), "not an object"),
-        (httpx.Response(200, json={"id": WAP_ID, "status": "running"}), "lacks 'changedAt'"),
-        (
-            httpx.Response(200, json={"id": 7, "status": "running", "changedAt": AT}),
-            "'id' of the answer is not a string",
-        ),
-        (
-            httpx.Response(200, json={"id": WAP_ID, "status": "exploded", "changedAt": AT}),
-            "'status' of the answer is not one of running, stopped, restarting",
-        ),
-        (
-            httpx.Response(200, json={"id": WAP_ID, "status": "running", "changedAt": "soon"}),
-            "'changedAt' of the answer is not an RFC 3339 date-time",
-        ),
-        (
-            httpx.Response(
-                200, json={"id": WAP_ID, "status": "running", "changedAt": "2026-11-29T10:15:00"}
-            ),
-            "with an offset",
-        ),
-    ],
-    ids=["text", "array", "missing", "wrong-type", "unknown-enum", "bad-date", "naive-date"],
-)
-async def test_a_malformed_2xx_answer_is_wap_error(
-    wap: WapClient, fake: respx.MockRouter, answer: httpx.Response, detail: str
-) -> None:
-    fake.post(f"/containers/{WAP_ID}/start").mock(return_value=answer)
-
-    with pytest.raises(errors.UpstreamError) as caught:
-        await wap.start_container(WAP_ID)
-
-    assert type(caught.value) is errors.UpstreamError
-    assert detail in caught.value.detail
-    assert "exploded" not in caught.value.detail and "soon" not in caught.value.detail
-
-
-async def test_a_malformed_nested_answer_names_the_field(
-    wap: WapClient, fake: respx.MockRouter
-) -> None:
-    fake.get("/containers/health").respond(
-        200,
-        json={
-            "containers": [
-                {
-                    "id": "wap-1",
-                    "status": "running",
-                    "health": "healthy",
-                    "checkedAt": AT,
-                    "resources": {"cpuPercent": True, "memoryBytes": 1, "memoryLimitBytes": 2},
-                }
-            ]
-        },
-    )
-
-    with pytest.raises(errors.UpstreamError, match=r"'cpuPercent' of .*containers\[0\]\.resources"):
-        await wap.get_all_container_health()
-
-
-# -- retries -----------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "reset",
-    [
-        httpx.RemoteProtocolError("Server disconnected without sending a response."),
-        httpx.ReadError("connection reset by peer"),
-        httpx.ConnectError("stale pooled connection"),
-    ],
-    ids=type,
-)
-async def test_a_get_is_retried_once_after_a_reset_connection(
-    wap: WapClient, fake: respx.MockRouter, reset: Exception
-) -> None:
-    route = fake.get(f"/containers/{WAP_ID}/env").mock(
-        side_effect=[reset, httpx.Response(200, json={"id": WAP_ID, "variables": {}})]
-    )
-
-    env = await wap.get_container_env(WAP_ID)
-
-    assert env == EnvVariables(WAP_ID, {})
-    assert route.call_count == 2
-
-
-async def test_a_get_that_fails_twice_is_wap_unavailable(
-    wap: WapClient, fake: respx.MockRouter
-) -> None:
-    route = fake.get(f"/containers/{WAP_ID}/files/read").mock(
-        side_effect=[
-            httpx.RemoteProtocolError("Server disconnected without sending a response."),
-            httpx.ConnectError("[Errno 111] Connection refused"),
-            httpx.Response(200, content=b"never reached"),
-        ]
-    )
-
-    with pytest.raises(errors.UpstreamUnavailable) as caught:
-        await wap.read_container_file(WAP_ID, "/app/a.md", max_bytes=100)
-
-    assert (caught.value.status, caught.value.instance_code) == (502, "wap_unavailable")
-    assert route.call_count == 2
-
-
-@pytest.mark.parametrize(
-    ("method", "path", "call"),
-    [
-        ("POST", f"/containers/{WAP_ID}/restart", lambda w: w.restart_container(WAP_ID)),
-        (
-            "POST",
-            f"/containers/{WAP_ID}/update-image",
-            lambda w: w.update_container_image(WAP_ID, "i", "t"),
-        ),
-        (
-            "PUT",
-            f"/containers/{WAP_ID}/files/write",
-            lambda w: w.write_container_file(WAP_ID, "/a", b"x"),
-        ),
-        ("DELETE", f"/containers/{WAP_ID}/files", lambda w: w.delete_container_file(WAP_ID, "/a")),
-        ("PATCH", f"/containers/{WAP_ID}/env", lambda w: w.update_container_env(WAP_ID, {}, ["A"])),
-    ],
-    ids=["restart", "update-image", "write", "delete", "env"],
-)
-async def test_a_write_is_never_retried_after_a_reset_connection(
-    wap: WapClient, fake: respx.MockRouter, method: str, path: str, call: Any
-) -> None:
-    route = fake.route(method=method, path=path).mock(
-        side_effect=[
-            httpx.RemoteProtocolError("Server disconnected without sending a response."),
-            httpx.Response(500),
-        ]
-    )
-
-    with pytest.raises(errors.UpstreamUnavailable):
-        await call(wap)
-
-    assert route.call_count == 1
-
-
-# -- the client itself -------------------------------------------------------------------------
 
 
 async def test_the_client_never_shows_its_credentials() -> None:
@@ -1245,13 +829,31 @@ async def test_dot_segments_in_a_wap_id_are_not_resolved(
 
 
 async def test_in_memory_streams_let_fakes_answer_like_the_client() -> None:
-    file = FileStream.from_bytes(b"abcdef", content_type="text/plain", etag=ETAG, chunk_size=4)
-    async with LogStream.from_lines(["one", "two"]) as lines:
+    file = Stream.of([b"abcd", b"ef"], content_type="text/plain", etag=ETAG, size=6)
+    async with Stream.of(["one", "two"]) as lines:
         received = [line async for line in lines]
 
     async with file:
         chunks = [chunk async for chunk in file]
 
     assert chunks == [b"abcd", b"ef"]
-    assert (file.size, file.content_type, file.etag) == (6, "text/plain", ETAG)
+    assert (file.size, file.content_type, file.etag, file.last_modified) == (
+        6,
+        "text/plain",
+        ETAG,
+        None,
+    )
     assert received == ["one", "two"]
+    assert (lines.content_type, lines.etag, lines.size, lines.last_modified) == (None,) * 4
+
+
+async def test_a_stream_closes_itself_once_fully_read() -> None:
+    closed: list[str] = []
+
+    async def close() -> None:
+        closed.append("closed")
+
+    stream = Stream.of(["only"], close=close)
+
+    assert [line async for line in stream] == ["only"]
+    assert closed == ["closed"]

@@ -6,37 +6,23 @@ created in ``start()`` and closed in ``aclose()``. Its transport is
 ``Settings.wap_http_transport``: ``aiohttp`` (``AiohttpTransport``, the default: far
 less CPU per call, see ``bench/README.md``) or ``httpcore`` (httpx's own, which respx
 intercepts); a ``transport`` given to the constructor (tests) takes priority. Either
-raises the same httpx exceptions, so the map below holds for both.
+raises the same httpx exceptions, so the error table holds for both.
 
-No httpx exception leaves this module; each is translated where it is caught
-(``raise ... from exc``)::
+No httpx exception leaves the adapter: each is translated where it is caught
+(``raise ... from exc``) into what ``wap_errors`` builds. The adapter's modules:
 
-    connect failure, or the connection closed before an answer   UpstreamUnavailable 502
-    any timeout (connect, read, write, pool)                      UpstreamTimeout     504
-    the connection broke off in the middle of an answer           UpstreamError       502
-    WAP 5xx                                                       UpstreamError       502
-    WAP 401 / 403 (WAP refused our credentials)                   UpstreamError       502
-    WAP non-2xx without a ``{error, message}`` JSON body          UpstreamError       502
-    WAP 400                                                       BadRequest          400
-        (``invalid_path``, ``not_a_directory``, ``is_a_directory``: code ``invalid_path``)
-    WAP 404                                                       NotFound            404
-    WAP 409 (``update_in_progress``: UpdateInProgress)            Conflict            409
-    WAP 412                                                       PreconditionFailed  412
-    WAP 413                                                       PayloadTooLarge     413
-    WAP 422 (``unknown_tag``: code ``unknown_tag``)               Unprocessable       422
-    any other WAP status                                          UpstreamError       502
-    a 2xx answer that does not have the contract's shape          UpstreamError       502
+    wap_client    this class: the pool, one method per operation, sending and retrying
+    wap_wire      request parts, and reading bodies (whole within a limit, or streamed)
+    wap_answers   reading answers into the port's types (pure: no I/O, no httpx)
+    wap_errors    the error table, and the functions that apply it
 
-Details carry WAP's ``message`` (never the rest of its body, and with the WAP
-container id replaced: clients never see one). Only GETs are retried: once,
-when the connection was refused, reset or closed before any answer (typically
-a pooled keep-alive connection WAP had already closed). POST, PUT, PATCH and
-DELETE are never retried.
+Only GETs are retried: once, when the connection was refused, reset or closed
+before any answer (typically a pooled keep-alive connection WAP had already
+closed). POST, PUT, PATCH and DELETE are never retried.
 """
 
 from __future__ import annotations
 
-import json as _json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
@@ -44,7 +30,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from service import errors
+from service.adapters import wap_answers as answers
+from service.adapters import wap_errors
 from service.adapters import wap_wire as wire
 from service.adapters.aiohttp_transport import AiohttpTransport
 from service.settings import Settings
@@ -58,11 +45,10 @@ from service.wap import (
     EnvVariables,
     FileContent,
     FileListing,
-    FileStream,
     HealthSummary,
     ImageUpdate,
     LogOptions,
-    LogStream,
+    Stream,
     WriteResult,
 )
 
@@ -75,7 +61,6 @@ DEFAULT_LIMITS = httpx.Limits(
 _RETRYABLE = (httpx.ConnectError, httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
 _MAX_ERROR_BODY = 64 * 1024
 _MAX_ANSWER_BODY = 64 * 1024 * 1024
-
 _T = TypeVar("_T")
 
 
@@ -134,55 +119,49 @@ class WapClient(AbstractWap):
     # -- lifecycle -------------------------------------------------------------------------
 
     async def restart_container(self, wap_id: str) -> ContainerState:
-        return await self._call("POST", wap_id, "restart", wire.container_state)
+        return await self._call("POST", wap_id, "restart", answers.container_state)
 
     async def stop_container(self, wap_id: str) -> ContainerState:
-        return await self._call("POST", wap_id, "stop", wire.container_state)
+        return await self._call("POST", wap_id, "stop", answers.container_state)
 
     async def start_container(self, wap_id: str) -> ContainerState:
-        return await self._call("POST", wap_id, "start", wire.container_state)
+        return await self._call("POST", wap_id, "start", answers.container_state)
 
     async def update_container_image(self, wap_id: str, image: str, tag: str) -> ImageUpdate:
         body = {"image": image, "tag": tag}
-        return await self._call("POST", wap_id, "update-image", wire.image_update, json=body)
+        return await self._call("POST", wap_id, "update-image", answers.image_update, json=body)
 
     # -- files -----------------------------------------------------------------------------
 
     async def list_container_files(self, wap_id: str, path: str) -> FileListing:
-        return await self._call("GET", wap_id, "files", wire.file_listing, params={"path": path})
+        return await self._call("GET", wap_id, "files", answers.file_listing, params={"path": path})
 
     async def read_container_file(self, wap_id: str, path: str, *, max_bytes: int) -> FileContent:
         response = await self._send("GET", wap_id, "files/read", params={"path": path})
-        announced = wire.content_length(response)
+        announced = answers.content_length(response.headers)
         if announced is not None and announced > max_bytes:
             await response.aclose()
-            raise errors.PayloadTooLarge(wire.too_large(path, max_bytes, announced))
+            raise wap_errors.file_too_large(path, max_bytes, announced)
         content = await wire.read(response, limit=max_bytes)
         if content is None:
-            raise errors.PayloadTooLarge(wire.too_large(path, max_bytes))
+            raise wap_errors.file_too_large(path, max_bytes)
         return FileContent(
             content=content,
-            content_type=wire.content_type(response),
+            content_type=answers.content_type(response.headers),
             etag=response.headers.get("etag"),
-            last_modified=wire.http_date(response.headers.get("last-modified")),
+            last_modified=answers.http_date(response.headers.get("last-modified")),
             size=len(content),
         )
 
-    async def open_container_file(self, wap_id: str, path: str) -> FileStream:
+    async def open_container_file(self, wap_id: str, path: str) -> Stream[bytes]:
         response = await self._send("GET", wap_id, "files/read", params={"path": path})
-        chunks = wire.chunks(response)
-
-        async def close() -> None:
-            await chunks.aclose()
-            await response.aclose()
-
-        return FileStream(
-            chunks=chunks,
-            content_type=wire.content_type(response),
+        return wire.stream(
+            response,
+            wire.chunks(response),
+            content_type=answers.content_type(response.headers),
             etag=response.headers.get("etag"),
-            size=wire.content_length(response),
-            last_modified=wire.http_date(response.headers.get("last-modified")),
-            close=close,
+            size=answers.content_length(response.headers),
+            last_modified=answers.http_date(response.headers.get("last-modified")),
         )
 
     async def write_container_file(
@@ -193,7 +172,7 @@ class WapClient(AbstractWap):
             "PUT",
             wap_id,
             "files/write",
-            wire.write_result,
+            answers.write_result,
             params={"path": path},
             content=content,
             headers=headers,
@@ -206,7 +185,7 @@ class WapClient(AbstractWap):
             "DELETE",
             wap_id,
             "files",
-            wire.delete_result,
+            answers.delete_result,
             params={"path": path},
             headers=wire.if_match(if_match),
         )
@@ -214,48 +193,39 @@ class WapClient(AbstractWap):
     # -- health, stats, logs ---------------------------------------------------------------
 
     async def get_container_health(self, wap_id: str) -> ContainerHealth:
-        return await self._call("GET", wap_id, "health", wire.container_health)
+        return await self._call("GET", wap_id, "health", answers.container_health)
 
     async def get_all_container_health(self) -> HealthSummary:
-        return await self._call("GET", None, "health", wire.health_summary)
+        return await self._call("GET", None, "health", answers.health_summary)
 
     async def get_container_stats(self, wap_id: str) -> ContainerStats:
-        return await self._call("GET", wap_id, "stats", wire.container_stats)
+        return await self._call("GET", wap_id, "stats", answers.container_stats)
 
     async def get_container_logs(self, wap_id: str, options: LogOptions) -> list[str]:
         params = wire.log_params(options, follow=False)
         response = await self._send("GET", wap_id, "logs", params=params)
         body = await wire.read(response, limit=_MAX_ANSWER_BODY)
         if body is None:
-            raise errors.UpstreamError("WAP Core's log answer is larger than the service accepts")
-        lines = body.decode("utf-8", errors="replace").split("\n")
-        if lines[-1] == "":
-            lines.pop()  # the text ends with a newline
-        return [line.removesuffix("\r") for line in lines]
+            raise wap_errors.answer_too_large("log answer")
+        return answers.log_lines(body)
 
-    async def follow_container_logs(self, wap_id: str, options: LogOptions) -> LogStream:
+    async def follow_container_logs(self, wap_id: str, options: LogOptions) -> Stream[str]:
         params = wire.log_params(options, follow=True)
         response = await self._send(
             "GET", wap_id, "logs", params=params, timeout=self._follow_timeout
         )
-        lines = wire.lines(response)
-
-        async def close() -> None:
-            await lines.aclose()
-            await response.aclose()
-
-        return LogStream(lines=lines, close=close)
+        return wire.stream(response, wire.lines(response))
 
     # -- env -------------------------------------------------------------------------------
 
     async def get_container_env(self, wap_id: str) -> EnvVariables:
-        return await self._call("GET", wap_id, "env", wire.env_variables)
+        return await self._call("GET", wap_id, "env", answers.env_variables)
 
     async def update_container_env(
         self, wap_id: str, set: Mapping[str, str], unset: Sequence[str]
     ) -> EnvUpdate:
         body = {"set": dict(set), "unset": list(unset)}
-        return await self._call("PATCH", wap_id, "env", wire.env_update, json=body)
+        return await self._call("PATCH", wap_id, "env", answers.env_update, json=body)
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -264,7 +234,7 @@ class WapClient(AbstractWap):
         method: str,
         wap_id: str | None,
         action: str,
-        parse: Callable[[wire.Fields], _T],
+        parse: Callable[[answers.Fields], _T],
         *,
         params: Mapping[str, str] | None = None,
         json: object = None,
@@ -277,14 +247,11 @@ class WapClient(AbstractWap):
         )
         body = await wire.read(response, limit=_MAX_ANSWER_BODY)
         if body is None:
-            raise errors.UpstreamError("WAP Core's answer is larger than the service accepts")
+            raise wap_errors.answer_too_large()
         try:
-            return parse(wire.Fields(_json.loads(body), "the answer"))
-        except (wire.Malformed, ValueError) as exc:  # JSONDecodeError, UnicodeDecodeError
-            reason = exc if isinstance(exc, wire.Malformed) else "it is not JSON"
-            raise errors.UpstreamError(
-                f"WAP Core's answer to {method} {action} is malformed: {reason}"
-            ) from exc
+            return answers.json_answer(body, parse)
+        except answers.Malformed as exc:
+            raise wap_errors.malformed_answer(method, action, exc) from exc
 
     async def _send(
         self,
@@ -322,15 +289,12 @@ class WapClient(AbstractWap):
                 break
             except _RETRYABLE as exc:
                 if retries == 0:
-                    raise wire.transport_error(exc, answered=False) from exc
+                    raise wap_errors.transport_error(exc, answered=False) from exc
                 retries -= 1
                 log.info("WAP Core dropped %s %s (%r); retrying once", method, action, exc)
             except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
-                raise wire.transport_error(exc, answered=False) from exc
+                raise wap_errors.transport_error(exc, answered=False) from exc
         if response.is_success:
             return response
         body = await wire.read(response, limit=_MAX_ERROR_BODY)
-        raise wire.status_error(response.status_code, body, wap_id)
-
-
-# -- errors ------------------------------------------------------------------------------------
+        raise wap_errors.status_error(response.status_code, body, wap_id)
