@@ -9,7 +9,7 @@ import pytest
 
 from service.http.app import create_app, route_table
 from service.http.contract import Contract
-from service.sessions import FakeSessionVerifier
+from tests.fakes.sessions import FakeSessionVerifier
 from tests.operations import (
     ALICE_MAIN,
     BOB_MAIN,

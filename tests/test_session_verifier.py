@@ -1,8 +1,10 @@
-"""Session verification: the port's rules, the fake, and the real SDK against the stub core.
+"""Session verification: the port's contract, the fake, and the real SDK against the stub core.
 
 The SuperTokens tests run supertokens-python 0.31.4 against a real ``StubCore``
 on an ephemeral port, with ``SUPERTOKENS_ENV=testing`` and the SDK reset after
-each test.
+each test. Time-dependent rules run on a ``FixedClock``: no test sleeps for a token
+to expire. Which token a request presents (bearer header, cookie, anti-CSRF) is
+tested in ``tests/test_credentials.py``.
 """
 
 from __future__ import annotations
@@ -22,12 +24,15 @@ import requests
 from supertokens_python.recipe.session import jwks
 
 from service import errors
+from service.adapters.access_tokens import VerifiedTokens
 from service.adapters.supertokens import SuperTokensSessionVerifier, reset_sdk
-from service.sessions import AbstractSessionVerifier, Caller, FakeSessionVerifier
+from service.sessions import AbstractSessionVerifier, Caller
 from service.settings import Settings
 from supertokens_stub.keys import StubKey
 from supertokens_stub.server import StubCore
 from supertokens_stub.tokens import access_token_claims, encode_jwt, mint_access_token
+from tests.fakes.clock import FixedClock
+from tests.fakes.sessions import FakeSessionVerifier
 
 JWKS_PATH = "/.well-known/jwks.json"
 
@@ -45,26 +50,6 @@ def settings_for(core_url: str) -> Settings:
 def b64(value: Any) -> str:
     raw = value if isinstance(value, bytes) else json.dumps(value).encode()
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-async def verify(
-    verifier: AbstractSessionVerifier,
-    *,
-    authorization: str | None = None,
-    cookie: str | None = None,
-    method: str = "GET",
-    headers: dict[str, str] | None = None,
-) -> Caller:
-    return await verifier.verify(
-        authorization=authorization,
-        cookies={} if cookie is None else {"sAccessToken": cookie},
-        method=method,
-        headers=headers or {},
-    )
-
-
-async def bearer(verifier: AbstractSessionVerifier, token: str) -> Caller:
-    return await verify(verifier, authorization=f"Bearer {token}")
 
 
 # --- fixtures ---------------------------------------------------------------------------
@@ -98,6 +83,22 @@ def core(key: StubKey, sdk_testing: None) -> Iterator[StubCore]:
 @pytest.fixture
 async def verifier(core: StubCore) -> AsyncIterator[SuperTokensSessionVerifier]:
     started = SuperTokensSessionVerifier(settings_for(core.url))
+    await started.start()
+    yield started
+    await started.stop()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """Stands at the real time the test starts; moves only when the test moves it."""
+    return FixedClock(time.time())
+
+
+@pytest.fixture
+async def clocked_verifier(
+    core: StubCore, clock: FixedClock
+) -> AsyncIterator[SuperTokensSessionVerifier]:
+    started = SuperTokensSessionVerifier(settings_for(core.url), clock=clock)
     await started.start()
     yield started
     await started.stop()
@@ -152,99 +153,47 @@ def age_the_key_cache() -> None:
     cached.last_refresh_time -= cached.refresh_interval_sec * 1000
 
 
-# --- request rules, shared by the fake and the real verifier ---------------------------
+# --- the port's contract, shared by the fake and the real verifier ---------------------
 
 
-async def test_a_bearer_token_names_its_caller(kit: Kit) -> None:
-    caller = await bearer(kit.verifier, kit.token_for("alice"))
+async def test_a_token_names_its_caller(kit: Kit) -> None:
+    caller = await kit.verifier.verify(kit.token_for("alice"))
 
     assert caller.account_id == "alice"
     assert caller.expires_at > time.time()
 
 
-async def test_a_request_without_credentials_is_unauthorised(kit: Kit) -> None:
+async def test_each_token_names_its_own_caller(kit: Kit) -> None:
+    alice = await kit.verifier.verify(kit.token_for("alice"))
+    bob = await kit.verifier.verify(kit.token_for("bob"))
+
+    assert (alice.account_id, bob.account_id) == ("alice", "bob")
+
+
+async def test_an_empty_token_is_unauthorised(kit: Kit) -> None:
     with pytest.raises(errors.Unauthorised) as raised:
-        await verify(kit.verifier)
+        await kit.verifier.verify("")
 
     assert type(raised.value) is errors.Unauthorised
     assert raised.value.status == 401
+    assert raised.value.instance_code == "unauthorised"
 
 
-@pytest.mark.parametrize("authorization", ["Bearer", "Bearer ", "Bearer    ", "bearer"])
-async def test_a_bearer_header_without_a_token_is_unauthorised(
-    kit: Kit, authorization: str
-) -> None:
+@pytest.mark.parametrize("token", ["garbage", "Bearer x", "alice"])
+async def test_a_token_that_is_not_an_access_token_is_unauthorised(kit: Kit, token: str) -> None:
     with pytest.raises(errors.Unauthorised) as raised:
-        await verify(kit.verifier, authorization=authorization, cookie=kit.token_for("alice"))
+        await kit.verifier.verify(token)
 
     assert type(raised.value) is errors.Unauthorised
+    assert raised.value.problem()["message"] == "unauthorised"
 
 
-async def test_the_bearer_scheme_is_case_insensitive(kit: Kit) -> None:
-    caller = await verify(kit.verifier, authorization=f"bEaReR {kit.token_for('alice')}")
-
-    assert caller.account_id == "alice"
-
-
-async def test_the_bearer_header_wins_over_the_cookie(kit: Kit) -> None:
-    caller = await verify(
-        kit.verifier,
-        authorization=f"Bearer {kit.token_for('alice')}",
-        cookie=kit.token_for("bob"),
-    )
-
-    assert caller.account_id == "alice"
-
-
-async def test_an_invalid_bearer_token_is_not_rescued_by_a_valid_cookie(kit: Kit) -> None:
-    with pytest.raises(errors.Unauthorised):
-        await verify(kit.verifier, authorization="Bearer garbage", cookie=kit.token_for("bob"))
-
-
-async def test_another_authorization_scheme_leaves_the_cookie_in_charge(kit: Kit) -> None:
-    caller = await verify(
-        kit.verifier, authorization="Basic YXJtb3J5OnB3", cookie=kit.token_for("bob")
-    )
-
-    assert caller.account_id == "bob"
-
-
-@pytest.mark.parametrize("method", ["GET", "HEAD", "OPTIONS", "get"])
-async def test_a_cookie_on_a_safe_method_needs_no_anti_csrf_header(kit: Kit, method: str) -> None:
-    caller = await verify(kit.verifier, cookie=kit.token_for("alice"), method=method)
-
-    assert caller.account_id == "alice"
-
-
-@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "post"])
-async def test_a_cookie_on_a_state_changing_method_without_rid_fails_anti_csrf(
-    kit: Kit, method: str
-) -> None:
+async def test_a_token_with_the_bearer_prefix_left_on_is_unauthorised(kit: Kit) -> None:
+    # The port takes the token alone: stripping the scheme is the entrypoint's job.
     with pytest.raises(errors.Unauthorised) as raised:
-        await verify(kit.verifier, cookie=kit.token_for("alice"), method=method)
+        await kit.verifier.verify(f"Bearer {kit.token_for('alice')}")
 
-    assert raised.value.instance_code == "anti_csrf_failed"
-    assert raised.value.status == 401
-    assert raised.value.problem()["code"] == "anti_csrf_failed"
-
-
-@pytest.mark.parametrize("rid_header", ["rid", "RID", "Rid"])
-async def test_a_cookie_on_a_state_changing_method_with_rid_is_accepted(
-    kit: Kit, rid_header: str
-) -> None:
-    caller = await verify(
-        kit.verifier, cookie=kit.token_for("alice"), method="POST", headers={rid_header: "session"}
-    )
-
-    assert caller.account_id == "alice"
-
-
-async def test_a_bearer_token_on_a_state_changing_method_needs_no_rid(kit: Kit) -> None:
-    caller = await verify(
-        kit.verifier, authorization=f"Bearer {kit.token_for('alice')}", method="DELETE"
-    )
-
-    assert caller.account_id == "alice"
+    assert type(raised.value) is errors.Unauthorised
 
 
 # --- the fake ---------------------------------------------------------------------------
@@ -253,23 +202,63 @@ async def test_a_bearer_token_on_a_state_changing_method_needs_no_rid(kit: Kit) 
 async def test_the_fake_refuses_an_unknown_token() -> None:
     fake = FakeSessionVerifier({"alice-token": "alice"})
 
-    with pytest.raises(errors.Unauthorised):
-        await bearer(fake, "mallory-token")
+    with pytest.raises(errors.Unauthorised) as raised:
+        await fake.verify("mallory-token")
+
+    assert type(raised.value) is errors.Unauthorised
 
 
 async def test_the_fake_asks_to_refresh_an_expired_token() -> None:
     fake = FakeSessionVerifier({"alice-token": "alice"}, expired={"old-token"})
 
+    with pytest.raises(errors.TryRefreshToken) as raised:
+        await fake.verify("old-token")
+
+    assert raised.value.status == 401
+
+
+async def test_the_fake_asks_to_refresh_an_expired_token_even_of_a_known_account() -> None:
+    fake = FakeSessionVerifier({"alice-token": "alice"}, expired={"alice-token"})
+
     with pytest.raises(errors.TryRefreshToken):
-        await bearer(fake, "old-token")
+        await fake.verify("alice-token")
 
 
 async def test_the_fake_records_whom_it_verified() -> None:
-    fake = FakeSessionVerifier({"alice-token": "alice"})
+    fake = FakeSessionVerifier({"alice-token": "alice", "bob-token": "bob"})
 
-    await bearer(fake, "alice-token")
+    await fake.verify("alice-token")
+    await fake.verify("bob-token")
+    with pytest.raises(errors.Unauthorised):
+        await fake.verify("mallory-token")
 
-    assert [c.account_id for c in fake.verified] == ["alice"]
+    assert [c.account_id for c in fake.verified] == ["alice", "bob"]
+
+
+async def test_the_fakes_callers_expire_ttl_seconds_after_its_clocks_now() -> None:
+    clock = FixedClock(1_000.0)
+    fake = FakeSessionVerifier({"alice-token": "alice"}, clock=clock, ttl_seconds=60)
+
+    first = await fake.verify("alice-token")
+    clock.advance(30)
+    second = await fake.verify("alice-token")
+
+    assert (first.expires_at, second.expires_at) == (1_060.0, 1_090.0)
+
+
+async def test_the_fake_knows_whether_it_was_started() -> None:
+    fake = FakeSessionVerifier({})
+    assert not fake.started
+
+    await fake.start()
+    assert fake.started
+
+    await fake.stop()
+    assert not fake.started
+
+
+def test_the_fake_subclasses_the_port() -> None:
+    assert isinstance(FakeSessionVerifier({}), AbstractSessionVerifier)
 
 
 # --- SuperTokens: outcomes --------------------------------------------------------------
@@ -281,7 +270,7 @@ async def test_a_minted_token_verifies_to_its_caller(
     now = time.time()
     token = mint_access_token(key, "alice", ttl_seconds=900, now=now, session_handle="sess-1")
 
-    caller = await bearer(verifier, token)
+    caller = await verifier.verify(token)
 
     assert caller == Caller(account_id="alice", session_handle="sess-1", expires_at=int(now) + 900)
 
@@ -293,7 +282,7 @@ async def test_a_token_minted_by_the_stub_endpoint_verifies(
         lambda: requests.post(f"{core.url}/_stub/token", json={"sub": "carol"}, timeout=5).json()
     )
 
-    caller = await bearer(verifier, token["accessToken"])
+    caller = await verifier.verify(token["accessToken"])
 
     assert caller.account_id == "carol"
 
@@ -304,7 +293,7 @@ async def test_an_expired_token_asks_the_client_to_refresh(
     token = mint_access_token(key, "alice", ttl_seconds=-5)
 
     with pytest.raises(errors.TryRefreshToken) as raised:
-        await bearer(verifier, token)
+        await verifier.verify(token)
 
     assert raised.value.status == 401
     assert raised.value.problem()["message"] == "try refresh token"
@@ -316,7 +305,7 @@ async def test_a_token_signed_by_an_unknown_key_is_a_401_the_sdk_calls_try_refre
     # The SDK cannot tell a forged kid from a rotated signing key: it answers
     # TRY_REFRESH_TOKEN, and the refresh then fails for a forger.
     with pytest.raises(errors.TryRefreshToken) as raised:
-        await bearer(verifier, mint_access_token(other_key, "alice"))
+        await verifier.verify(mint_access_token(other_key, "alice"))
 
     assert raised.value.status == 401
 
@@ -327,7 +316,7 @@ async def test_a_token_forged_under_the_cores_kid_is_a_401_the_sdk_calls_try_ref
     impostor = StubKey(other_key.private_key, key.kid)
 
     with pytest.raises(errors.TryRefreshToken) as raised:
-        await bearer(verifier, mint_access_token(impostor, "alice"))
+        await verifier.verify(mint_access_token(impostor, "alice"))
 
     assert raised.value.status == 401
 
@@ -339,7 +328,7 @@ async def test_a_token_whose_claims_were_edited_is_a_401(
     edited = f"{header}.{b64(access_token_claims('root'))}.{signature}"
 
     with pytest.raises(errors.Unauthorised) as raised:
-        await bearer(verifier, edited)
+        await verifier.verify(edited)
 
     assert raised.value.status == 401
 
@@ -362,7 +351,7 @@ async def test_a_garbage_token_is_unauthorised(
     verifier: SuperTokensSessionVerifier, core: StubCore, token: str
 ) -> None:
     with pytest.raises(errors.Unauthorised) as raised:
-        await bearer(verifier, token)
+        await verifier.verify(token)
 
     assert type(raised.value) is errors.Unauthorised
     assert raised.value.problem()["message"] == "unauthorised"
@@ -377,7 +366,7 @@ async def test_a_token_with_another_algorithm_is_unauthorised(
     token = f"{b64(header)}.{b64(access_token_claims('alice'))}.{b64(b'signature')}"
 
     with pytest.raises(errors.Unauthorised) as raised:
-        await bearer(verifier, token)
+        await verifier.verify(token)
 
     assert type(raised.value) is errors.Unauthorised
 
@@ -388,7 +377,7 @@ async def test_an_unsigned_token_is_unauthorised(
     header = {"alg": "none", "typ": "JWT", "version": "5", "kid": key.kid}
 
     with pytest.raises(errors.Unauthorised) as raised:
-        await bearer(verifier, f"{b64(header)}.{b64(access_token_claims('alice'))}.")
+        await verifier.verify(f"{b64(header)}.{b64(access_token_claims('alice'))}.")
 
     assert type(raised.value) is errors.Unauthorised
 
@@ -405,7 +394,7 @@ async def test_a_token_with_a_key_id_that_is_not_a_string_is_unauthorised_withou
     token = f"{b64(header)}.{b64(access_token_claims('alice'))}.{b64(b'signature')}"
 
     with pytest.raises(errors.Unauthorised) as raised:
-        await bearer(verifier, token)
+        await verifier.verify(token)
 
     assert type(raised.value) is errors.Unauthorised
     assert core.calls == {JWKS_PATH: 1}
@@ -420,7 +409,7 @@ async def test_a_token_missing_a_v5_claim_is_unauthorised(
     token = encode_jwt({"alg": "RS256", "typ": "JWT", "version": "5", "kid": key.kid}, claims, key)
 
     with pytest.raises(errors.Unauthorised) as raised:
-        await bearer(verifier, token)
+        await verifier.verify(token)
 
     assert type(raised.value) is errors.Unauthorised
 
@@ -433,7 +422,7 @@ async def test_a_legacy_v2_token_is_unauthorised(
     )
 
     with pytest.raises(errors.Unauthorised) as raised:
-        await bearer(verifier, token)
+        await verifier.verify(token)
 
     assert type(raised.value) is errors.Unauthorised
 
@@ -449,7 +438,7 @@ async def test_a_token_under_a_static_key_id_asks_to_refresh(
     )
 
     with pytest.raises(errors.TryRefreshToken):
-        await bearer(verifier, token)
+        await verifier.verify(token)
 
 
 async def test_a_token_issued_by_a_refresh_is_confirmed_with_the_core(
@@ -462,7 +451,7 @@ async def test_a_token_issued_by_a_refresh_is_confirmed_with_the_core(
     token = encode_jwt({"alg": "RS256", "typ": "JWT", "version": "5", "kid": key.kid}, claims, key)
 
     with pytest.raises(errors.ApiError) as raised:
-        await bearer(verifier, token)
+        await verifier.verify(token)
 
     assert not isinstance(raised.value, errors.Unauthorised)
     assert raised.value.status == 500
@@ -484,7 +473,7 @@ async def test_verification_never_logs_the_token(
     ]
     for token in tokens:
         try:
-            await bearer(verifier, token)
+            await verifier.verify(token)
         except errors.Unauthorised:
             pass
 
@@ -501,7 +490,7 @@ async def test_start_fetches_the_keys_once_and_fifty_verifications_call_the_core
     assert core.calls == {JWKS_PATH: 1}
     tokens = [mint_access_token(key, f"user-{n}") for n in range(50)]
 
-    callers = [await bearer(verifier, token) for token in tokens]
+    callers = [await verifier.verify(token) for token in tokens]
 
     assert [c.account_id for c in callers] == [f"user-{n}" for n in range(50)]
     assert core.calls == {JWKS_PATH: 1}
@@ -538,14 +527,14 @@ async def test_an_expired_key_cache_is_refreshed_off_the_event_loop(
 ) -> None:
     age_the_key_cache()
 
-    caller = await bearer(verifier, mint_access_token(key, "alice"))
+    caller = await verifier.verify(mint_access_token(key, "alice"))
 
     assert caller.account_id == "alice"
     assert len(fetch_spy.threads) == 1
     assert fetch_spy.threads[0] != threading.get_ident()
     assert core.calls == {JWKS_PATH: 2}
     # Fresh again: the next verification stays on the loop and asks nothing.
-    await bearer(verifier, mint_access_token(key, "alice"))
+    await verifier.verify(mint_access_token(key, "alice"))
     assert core.calls == {JWKS_PATH: 2}
 
 
@@ -556,7 +545,7 @@ async def test_concurrent_verifications_on_an_expired_cache_fetch_the_keys_once(
     age_the_key_cache()
     tokens = [mint_access_token(key, f"user-{n}") for n in range(20)]
 
-    callers = await asyncio.gather(*(bearer(verifier, token) for token in tokens))
+    callers = await asyncio.gather(*(verifier.verify(token) for token in tokens))
 
     assert [c.account_id for c in callers] == [f"user-{n}" for n in range(20)]
     assert core.calls == {JWKS_PATH: 2}
@@ -575,7 +564,7 @@ async def test_an_unknown_kid_refetches_the_keys_off_the_event_loop(
     monkeypatch.setattr(jwks, "last_fetch_time_ms", None)
 
     with pytest.raises(errors.TryRefreshToken):
-        await bearer(verifier, mint_access_token(other_key, "alice"))
+        await verifier.verify(mint_access_token(other_key, "alice"))
 
     assert len(fetch_spy.threads) == 1
     assert fetch_spy.threads[0] != threading.get_ident()
@@ -592,7 +581,7 @@ async def test_a_core_unreachable_at_start_is_logged_and_verification_refuses_of
     await verifier.start()
     try:
         with pytest.raises(errors.TryRefreshToken):
-            await bearer(verifier, mint_access_token(key, "alice"))
+            await verifier.verify(mint_access_token(key, "alice"))
     finally:
         await verifier.stop()
 
@@ -608,7 +597,7 @@ async def test_verifying_before_start_is_a_programming_error(core: StubCore, key
     verifier = SuperTokensSessionVerifier(settings_for(core.url))
 
     with pytest.raises(RuntimeError, match="before start"):
-        await bearer(verifier, mint_access_token(key, "alice"))
+        await verifier.verify(mint_access_token(key, "alice"))
 
 
 async def test_starting_twice_fetches_nothing_more(
@@ -625,7 +614,7 @@ async def test_a_second_verifier_for_the_same_core_shares_the_sdk(
     second = SuperTokensSessionVerifier(settings_for(core.url))
     await second.start()
     try:
-        caller = await bearer(second, mint_access_token(key, "alice"))
+        caller = await second.verify(mint_access_token(key, "alice"))
     finally:
         await second.stop()
 
@@ -650,7 +639,7 @@ async def test_after_a_reset_a_verifier_can_use_another_core(
         second = SuperTokensSessionVerifier(settings_for(second_core.url))
         await second.start()
         try:
-            caller = await bearer(second, mint_access_token(other_key, "alice"))
+            caller = await second.verify(mint_access_token(other_key, "alice"))
         finally:
             await second.stop()
 
@@ -665,19 +654,94 @@ def test_resetting_the_sdk_outside_test_mode_is_refused(monkeypatch: pytest.Monk
         reset_sdk()
 
 
-# --- the cache of verified tokens -------------------------------------------------------
+# --- time: the verified-token memory and expiry, by the injected clock ------------------
 
 
-async def test_an_accepted_token_is_remembered_and_still_expires(
-    verifier: SuperTokensSessionVerifier, key: StubKey
+@pytest.fixture
+def sdk_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Counts the verifications the adapter hands to the SDK (tokens are not recorded)."""
+    from service.adapters import supertokens
+
+    calls: list[str] = []
+    real = supertokens.get_session_without_request_response
+
+    async def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append("verify")
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(supertokens, "get_session_without_request_response", counting)
+    return calls
+
+
+async def test_an_accepted_token_is_remembered_until_it_expires_by_the_clock(
+    clocked_verifier: SuperTokensSessionVerifier,
+    clock: FixedClock,
+    key: StubKey,
+    sdk_calls: list[str],
 ) -> None:
-    token = mint_access_token(key, "alice", ttl_seconds=2)
-    assert (await bearer(verifier, token)).account_id == "alice"
-    assert len(verifier._verified) == 1
-    assert (await bearer(verifier, token)).account_id == "alice"
-    await asyncio.sleep(2.1)
+    token = mint_access_token(key, "alice", ttl_seconds=2, now=clock.now())
+
+    assert (await clocked_verifier.verify(token)).account_id == "alice"
+    clock.advance(1)
+    assert (await clocked_verifier.verify(token)).account_id == "alice"
+    assert (len(clocked_verifier._verified), sdk_calls) == (1, ["verify"])
+
+    clock.advance(1.1)
     with pytest.raises(errors.TryRefreshToken):
-        await bearer(verifier, token)
+        await clocked_verifier.verify(token)
+    assert (len(clocked_verifier._verified), sdk_calls) == (0, ["verify"])
+
+
+async def test_a_token_past_its_exp_by_the_clock_is_refused_before_the_sdk_is_asked(
+    clocked_verifier: SuperTokensSessionVerifier,
+    clock: FixedClock,
+    key: StubKey,
+    sdk_calls: list[str],
+) -> None:
+    # Still valid by the real time, which is all the SDK would look at.
+    token = mint_access_token(key, "alice", ttl_seconds=60, now=clock.now())
+    clock.advance(61)
+
+    with pytest.raises(errors.TryRefreshToken) as raised:
+        await clocked_verifier.verify(token)
+
+    assert raised.value.status == 401
+    assert raised.value.problem()["message"] == "try refresh token"
+    assert sdk_calls == []
+
+
+async def test_a_token_expired_by_the_real_time_is_refused_even_when_the_clock_lags(
+    clocked_verifier: SuperTokensSessionVerifier,
+    clock: FixedClock,
+    key: StubKey,
+    sdk_calls: list[str],
+) -> None:
+    token = mint_access_token(key, "alice", ttl_seconds=-5)
+    clock.advance(-3600)
+
+    with pytest.raises(errors.TryRefreshToken):
+        await clocked_verifier.verify(token)
+
+    assert sdk_calls == ["verify"]
+
+
+async def test_a_remembered_token_is_verified_again_after_five_minutes(
+    clocked_verifier: SuperTokensSessionVerifier,
+    clock: FixedClock,
+    key: StubKey,
+    sdk_calls: list[str],
+) -> None:
+    token = mint_access_token(key, "alice", ttl_seconds=3600, now=clock.now())
+    await clocked_verifier.verify(token)
+
+    clock.advance(299)
+    await clocked_verifier.verify(token)
+    assert sdk_calls == ["verify"]
+
+    clock.advance(1)
+    caller = await clocked_verifier.verify(token)
+    assert sdk_calls == ["verify", "verify"]
+    assert caller.account_id == "alice"
 
 
 async def test_refused_tokens_are_not_remembered(
@@ -685,26 +749,41 @@ async def test_refused_tokens_are_not_remembered(
 ) -> None:
     for token in ("garbage", mint_access_token(other_key, "alice")):
         with pytest.raises(errors.Unauthorised):
-            await bearer(verifier, token)
+            await verifier.verify(token)
     assert len(verifier._verified) == 0
 
 
-async def test_a_remembered_token_still_needs_the_anti_csrf_header_from_a_cookie(
-    verifier: SuperTokensSessionVerifier, key: StubKey
-) -> None:
-    token = mint_access_token(key, "alice")
-    await bearer(verifier, token)
-    with pytest.raises(errors.Unauthorised) as refused:
-        await verify(verifier, cookie=token, method="POST")
-    assert refused.value.instance_code == "anti_csrf_failed"
+def caller_until(name: str, expires_at: float) -> Caller:
+    return Caller(account_id=name, session_handle="s", expires_at=expires_at)
 
 
-def test_the_cache_is_bounded_and_drops_the_oldest() -> None:
-    from service.adapters.supertokens import VerifiedTokens
+def test_the_memory_forgets_a_token_when_it_expires_by_the_clock() -> None:
+    clock = FixedClock(1_000.0)
+    memory = VerifiedTokens(clock)
+    memory.put("a", caller_until("a", 1_010.0))
 
-    cache = VerifiedTokens(max_entries=2)
-    far = time.time() + 3600
+    clock.advance(9.9)
+    assert memory.get("a") == caller_until("a", 1_010.0)
+    clock.advance(0.1)
+    assert (memory.get("a"), len(memory)) == (None, 0)
+
+
+def test_the_memory_forgets_a_token_after_max_age_even_before_it_expires() -> None:
+    clock = FixedClock(1_000.0)
+    memory = VerifiedTokens(clock, max_age=300)
+    memory.put("a", caller_until("a", 1_000.0 + 3600))
+
+    clock.advance(299)
+    assert memory.get("a") is not None
+    clock.advance(1)
+    assert memory.get("a") is None
+
+
+def test_the_memory_is_bounded_and_drops_the_oldest() -> None:
+    memory = VerifiedTokens(FixedClock(1_000.0), max_entries=2)
     for name in ("a", "b", "c"):
-        cache.put(name, Caller(account_id=name, session_handle="s", expires_at=far))
-    assert (cache.get("a"), len(cache)) == (None, 2)
-    assert cache.get("c") is not None
+        memory.put(name, caller_until(name, 1_000.0 + 3600))
+
+    assert (memory.get("a"), len(memory)) == (None, 2)
+    assert memory.get("b") is not None
+    assert memory.get("c") is not None

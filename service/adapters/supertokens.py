@@ -1,4 +1,4 @@
-"""Session verification with supertokens-python (the only module that imports it).
+"""Session verification with supertokens-python (imported only here and in ``access_tokens``).
 
 How the SDK behaves (0.31.4, read from its source and pinned by
 ``tests/test_session_verifier.py`` against ``supertokens_stub``):
@@ -30,7 +30,10 @@ How the SDK behaves (0.31.4, read from its source and pinned by
   hop per 4 h of cache expiry, and would not cover key rotation or unknown
   ``kid`` values, which need the thread path anyway.
 * Outcomes: a malformed token is refused before the SDK is called (with the
-  SDK's own parser); the SDK's ``UnauthorisedError`` becomes ``Unauthorised``
+  SDK's own parser, ``access_tokens.check_shape``), and so is one whose ``exp``
+  has passed by the injected clock (``TryRefreshToken``); an accepted token is
+  remembered (``access_tokens.VerifiedTokens``) until it expires by that clock,
+  or for at most 5 minutes. The SDK's ``UnauthorisedError`` becomes ``Unauthorised``
   and ``TryRefreshTokenError`` (expired, bad signature, unknown ``kid``)
   becomes ``TryRefreshToken``. A header ``alg`` other than RS256 (``none``,
   HS256...) is refused as ``Unauthorised``: the core only signs RS256, and the
@@ -48,9 +51,7 @@ import asyncio
 import logging
 import os
 import threading
-import time
-from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
@@ -60,19 +61,19 @@ from supertokens_python.post_init_callbacks import PostSTInitCallbacks
 from supertokens_python.querier import Querier
 from supertokens_python.recipe import session
 from supertokens_python.recipe.session import jwks
-from supertokens_python.recipe.session.access_token import validate_access_token_structure
 from supertokens_python.recipe.session.asyncio import get_session_without_request_response
 from supertokens_python.recipe.session.exceptions import (
     SuperTokensSessionError,
     TryRefreshTokenError,
 )
-from supertokens_python.recipe.session.jwt import parse_jwt_without_signature_verification
 from supertokens_python.recipe.session.recipe import SessionRecipe
 from supertokens_python.utils import get_timestamp_ms
 
 from .. import errors
-from ..sessions import AbstractSessionVerifier, Caller, select_access_token
+from ..clock import AbstractClock, SystemClock
+from ..sessions import AbstractSessionVerifier, Caller
 from ..settings import Settings
+from .access_tokens import VerifiedTokens, check_shape
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +159,10 @@ def _cache_answers(kid: str) -> bool:
     cached = jwks.cached_keys
     if cached is None:
         return False
+    # This predicts the SDK's own decision to fetch, which it takes by the real time
+    # (``get_timestamp_ms``) against a timestamp it stamped by the real time: the
+    # injected clock must not be used here, or a clock behind the real one would let
+    # a fetch start on the event loop.
     age_ms = get_timestamp_ms() - cached.last_refresh_time
     if age_ms >= cached.refresh_interval_sec * 1000 - FRESHNESS_MARGIN_MS:
         return False
@@ -170,12 +175,17 @@ def _cache_answers(kid: str) -> bool:
 
 
 class SuperTokensSessionVerifier(AbstractSessionVerifier):
-    """``AbstractSessionVerifier`` backed by supertokens-python and a SuperTokens core."""
+    """``AbstractSessionVerifier`` backed by supertokens-python and a SuperTokens core.
 
-    def __init__(self, settings: Settings) -> None:
+    ``clock`` (default ``SystemClock``) decides when a token has expired, for the
+    memory of verified tokens and before the SDK is asked.
+    """
+
+    def __init__(self, settings: Settings, *, clock: AbstractClock | None = None) -> None:
         self._settings = settings
+        self._clock = clock or SystemClock()
         self._executor: ThreadPoolExecutor | None = None
-        self._verified = VerifiedTokens()
+        self._verified = VerifiedTokens(self._clock)
 
     async def start(self) -> None:
         """Initialise the SDK (once per process) and warm its JWKS cache off the loop.
@@ -205,26 +215,24 @@ class SuperTokensSessionVerifier(AbstractSessionVerifier):
         if executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)
 
-    async def verify(
-        self,
-        *,
-        authorization: str | None,
-        cookies: Mapping[str, str],
-        method: str,
-        headers: Mapping[str, str],
-    ) -> Caller:
+    async def verify(self, token: str) -> Caller:
         executor = self._executor
         if executor is None:
             raise RuntimeError("SuperTokensSessionVerifier.verify() called before start()")
-        token = select_access_token(
-            authorization=authorization, cookies=cookies, method=method, headers=headers
-        ).token
+        if not token:
+            raise errors.Unauthorised("No access token.")
         cached = self._verified.get(token)
         if cached is not None:
             return cached
-        kid = _check_shape(token)
+        shape = check_shape(token)
+        if self._clock.now() >= shape.expires_at:
+            # The SDK checks ``exp`` against the real time, never against our clock.
+            # Refusing by our clock first makes a token count as expired when either
+            # clock says so (with SystemClock they are one clock), and keeps a
+            # remembered token and a fresh verification in agreement.
+            raise errors.TryRefreshToken()
         try:
-            if _cache_answers(kid):
+            if _cache_answers(shape.kid):
                 caller = await _sdk_verify(token)
             else:
                 loop = asyncio.get_running_loop()
@@ -241,61 +249,6 @@ class SuperTokensSessionVerifier(AbstractSessionVerifier):
         except Exception as exc:
             log.error("SuperTokens session verification failed: %s", type(exc).__name__)
             raise errors.ApiError("Session verification is unavailable.") from exc
-
-
-class VerifiedTokens:
-    """Tokens the SDK accepted, remembered until they expire (at most ``max_age`` seconds).
-
-    With ``check_database=False`` the SDK's verdict on a token depends only on its
-    signature (fixed) and ``exp`` (checked here): re-verifying an accepted token
-    changes nothing but costs an RSA check per request. ``max_age`` bounds how long
-    a key the core has since withdrawn keeps working, as the SDK's own key cache does.
-    Bounded in size; the oldest entries go first.
-    """
-
-    def __init__(self, max_entries: int = 10_000, max_age: float = 300.0) -> None:
-        self._entries: OrderedDict[str, tuple[float, Caller]] = OrderedDict()
-        self._max_entries = max_entries
-        self._max_age = max_age
-
-    def get(self, token: str) -> Caller | None:
-        found = self._entries.get(token)
-        if found is None:
-            return None
-        until, caller = found
-        if time.time() >= until:
-            del self._entries[token]
-            return None
-        return caller
-
-    def put(self, token: str, caller: Caller) -> None:
-        until = min(caller.expires_at, time.time() + self._max_age)
-        self._entries[token] = (until, caller)
-        self._entries.move_to_end(token)
-        while len(self._entries) > self._max_entries:
-            self._entries.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-
-def _check_shape(token: str) -> str:
-    """Refuse what is not a SuperTokens access token, as the SDK would; return its ``kid``."""
-    try:
-        info = parse_jwt_without_signature_verification(token)
-        validate_access_token_structure(info.payload, info.version)
-    except Exception as exc:
-        raise errors.Unauthorised("The access token is malformed.") from exc
-    if info.version < 3:
-        # Legacy v1/v2 tokens (cores before 2023) carry no kid and no exp claim.
-        raise errors.Unauthorised("The access token uses a retired format.")
-    if info.parsed_header is not None and info.parsed_header.get("alg") != "RS256":
-        raise errors.Unauthorised("The access token is not signed with RS256.")
-    if not isinstance(info.kid, str):
-        # The core's kids are strings; anything else would make the SDK match no key
-        # (or, for a falsy one, every key) and fetch the keys on the loop.
-        raise errors.Unauthorised("The access token's key id is malformed.")
-    return info.kid
 
 
 async def _sdk_verify(token: str) -> Caller:

@@ -150,17 +150,11 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             timer.cancel()
         await asyncio.gather(*timers, return_exceptions=True)
 
-    def account_of(self, sid: str) -> str | None:
-        socket = self._sockets.get(sid)
-        return socket.account_id if socket is not None else None
-
     # --- helpers --------------------------------------------------------------------------
 
     async def _verify(self, token: str) -> Caller:
         try:
-            return await self.sessions.verify(
-                authorization=f"Bearer {token}", cookies={}, method="GET", headers={}
-            )
+            return await self.sessions.verify(token)
         except errors.Unauthorised as exc:
             raise Refused(exc.instance_code, exc.detail) from None
         except Exception:

@@ -1,0 +1,1 @@
+"""Hand-written fakes of the service's ports, each subclassing the port it stands in for."""
