@@ -69,31 +69,3 @@ class AbstractEventPublisher(abc.ABC):
         """Recent events of the container with ``seq`` greater than ``seq``, oldest first:
         ``{"event": name, "data": payload}``."""
 
-
-class RecordingEventPublisher(AbstractEventPublisher):
-    """In-memory publisher: numbers events per container and records them (tests, dev)."""
-
-    def __init__(self, window: int = 500) -> None:
-        self.window = window
-        self.published: list[tuple[AgentEvent, dict[str, Any]]] = []
-        self._seq: dict[str, int] = {}
-
-    async def publish(self, event: AgentEvent) -> Mapping[str, Any]:
-        from datetime import UTC, datetime
-
-        seq = self._seq.get(event.container_id, 0) + 1
-        self._seq[event.container_id] = seq
-        payload = {**event.data, "seq": seq, "time": datetime.now(UTC).isoformat()}
-        self.published.append((event, payload))
-        return payload
-
-    async def since(self, container_id: str, seq: int) -> Sequence[Mapping[str, Any]]:
-        mine = [
-            {"event": e.name, "data": p}
-            for e, p in self.published
-            if e.container_id == container_id and p["seq"] > seq
-        ]
-        return mine[-self.window :]
-
-    def names(self) -> list[str]:
-        return [e.name for e, _ in self.published]

@@ -14,8 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
-from service.events import EVENT_NAMES, RecordingEventPublisher
+from service.events import EVENT_NAMES
 from tests.contract.schemas import REPO_ROOT
+from tests.fakes.events import RecordingEventPublisher
 from tests.operations import ALICE_MAIN, ALICE_READONLY
 
 EVENTS_CONTRACT = REPO_ROOT / "contracts" / "events.yaml"
