@@ -13,11 +13,20 @@ PROJECTS = [
     {"id": "5f0c6a52-1d7e-4c11-9a40-0b6f5d3e8a02", "account_id": "bob", "name": "Support bots"},
 ]
 
-_FULL = ["file.read", "file.write", "restart", "hot-reload"]
-_APP_ACCESS = {
-    "writablePaths": ["/app/config", "/app/data"],
-    "readOnlyPaths": ["/app/logs"],
-    "configDir": "/app/config",
+# The fully enabled runtime agent: every capability, its instructions hot-reloaded.
+# accessParameters holds configDir as launches store it (the spec's JSON); nothing reads it.
+_FULL_RUNTIME: dict[str, Any] = {
+    "image": "armory/agent-runtime",
+    "tag": "1.4.0",
+    "status": "running",
+    "agent_capabilities": ["file.read", "file.write", "restart", "hot-reload"],
+    "access_parameters": {
+        "writablePaths": ["/app/config", "/app/data"],
+        "readOnlyPaths": ["/app/logs"],
+        "configDir": "/app/config",
+    },
+    "instructions_dir": "/app/config/instructions",
+    "supports_hot_reload": True,
 }
 
 CONTAINERS: list[dict[str, Any]] = [
@@ -26,13 +35,7 @@ CONTAINERS: list[dict[str, Any]] = [
         "account_id": "alice",
         "project_id": PROJECTS[0]["id"],
         "wap_container_id": "wap-alice-researcher",
-        "image": "armory/agent-runtime",
-        "tag": "1.4.0",
-        "status": "running",
-        "agent_capabilities": _FULL,
-        "access_parameters": _APP_ACCESS,
-        "instructions_dir": "/app/config/instructions",
-        "supports_hot_reload": True,
+        **_FULL_RUNTIME,
     },
     {
         "id": "a11ce000-0000-4000-8000-000000000002",
@@ -65,13 +68,7 @@ CONTAINERS: list[dict[str, Any]] = [
         "account_id": "bob",
         "project_id": PROJECTS[1]["id"],
         "wap_container_id": "wap-bob-helpdesk",
-        "image": "armory/agent-runtime",
-        "tag": "1.4.0",
-        "status": "running",
-        "agent_capabilities": _FULL,
-        "access_parameters": _APP_ACCESS,
-        "instructions_dir": "/app/config/instructions",
-        "supports_hot_reload": True,
+        **_FULL_RUNTIME,
     },
     {
         "id": "b0b00000-0000-4000-8000-000000000002",

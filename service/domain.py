@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 CAP_FILE_READ = "file.read"
 CAP_FILE_WRITE = "file.write"
 CAP_RESTART = "restart"
-CAP_HOT_RELOAD = "hot-reload"
 
 
 @dataclass(frozen=True)
@@ -20,8 +19,6 @@ class AccessParameters:
 
     writable_paths: tuple[str, ...] = ()
     read_only_paths: tuple[str, ...] = ()
-    config_dir: str | None = None
-    raw: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @classmethod
     def from_json(cls, value: Any) -> AccessParameters | None:
@@ -34,13 +31,7 @@ class AccessParameters:
                 return ()
             return tuple(_normal_root(p) for p in items if isinstance(p, str) and p.startswith("/"))
 
-        config_dir = value.get("configDir")
-        return cls(
-            writable_paths=paths("writablePaths"),
-            read_only_paths=paths("readOnlyPaths"),
-            config_dir=config_dir if isinstance(config_dir, str) else None,
-            raw=dict(value),
-        )
+        return cls(writable_paths=paths("writablePaths"), read_only_paths=paths("readOnlyPaths"))
 
     @property
     def readable_roots(self) -> tuple[str, ...]:
@@ -79,9 +70,6 @@ class OwnedContainer:
     access: AccessParameters | None = None
     instructions_dir: str | None = None
     supports_hot_reload: bool = False
-
-    def under_instructions_dir(self, path: str) -> bool:
-        return self.instructions_dir is not None and _under_any(path, (self.instructions_dir,))
 
 
 @dataclass(frozen=True)

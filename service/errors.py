@@ -5,7 +5,7 @@ stable machine-readable ``code``, and one handler turns it into an RFC 9457
 ``application/problem+json`` response. Lower layers (httpx, Pony, the
 SuperTokens SDK) are translated into these classes where they are caught.
 
-    ApiError
+    ApiError                      500  internal_error
     ├── BadRequest                400  invalid_request, malformed_body, invalid_path
     ├── Unauthorised              401  unauthorised, anti_csrf_failed
     │   └── TryRefreshToken       401  try_refresh_token
@@ -19,11 +19,15 @@ SuperTokens SDK) are translated into these classes where they are caught.
     ├── PreconditionFailed        412  precondition_failed
     ├── PayloadTooLarge           413  payload_too_large
     ├── UnsupportedMediaType      415  unsupported_media_type
-    ├── Unprocessable             422  validation_failed, unknown_tag, protected_variable
-    ├── NotImplementedYet         501  not_implemented
+    ├── Unprocessable             422  validation_failed, unknown_tag, protected_variable,
+    │                                  invalid_variable_name
     └── UpstreamError             502  wap_error
         ├── UpstreamUnavailable   502  wap_unavailable
         └── UpstreamTimeout       504  wap_timeout
+
+Each class's first code is its own ``code``; the others are given as ``code=``
+where they are raised. ``ApiError`` itself is the unexpected failure (and, with
+its status set, a framework error of a status no class above has).
 """
 
 from __future__ import annotations
@@ -147,10 +151,6 @@ class UnsupportedMediaType(ApiError):
 
 class Unprocessable(ApiError):
     status, code, title = 422, "validation_failed", "Unprocessable request"
-
-
-class NotImplementedYet(ApiError):
-    status, code, title = 501, "not_implemented", "Not implemented"
 
 
 class UpstreamError(ApiError):

@@ -2,164 +2,190 @@
 
 Every variable is listed in the README with its default. A bad value fails
 loudly at start-up (``SettingsError``), never at the first request. Secrets
-have no default, except in ``dev`` mode (``Settings.for_dev``), which runs the
-embedded stand-ins on loopback.
+have no default, except in dev mode (``Settings.from_env(env, dev=True)``, what
+the CLI's local commands use), which points them at the embedded stand-ins on
+loopback.
+
+Each setting is written once, as a field below: its type, its default, and in
+its metadata (``variable``) the environment variable that sets it, how that
+variable's text is cast, and the value dev mode gives a field that has no
+default. ``from_env`` reads the fields; nothing else holds a default.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping
+from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
-
-DEV_WAP_USERNAME = "armory"
-DEV_WAP_PASSWORD = "dev-only-wap-password"
-DEV_SUPERTOKENS_URI = "http://127.0.0.1:3567"
-DEV_WAP_URL = "http://127.0.0.1:8081"
 
 WapHttpTransport = Literal["aiohttp", "httpcore"]
 WAP_HTTP_TRANSPORTS: tuple[WapHttpTransport, ...] = ("aiohttp", "httpcore")
+
+Cast = Callable[[str, str], Any]
+"""``cast(name, text)``: a variable's text (never empty) as the field's value, or
+``SettingsError``. ``None`` counts the variable as unset."""
 
 
 class SettingsError(ValueError):
     """A missing or malformed environment variable."""
 
 
-def _url(env: Mapping[str, str], name: str, default: str | None, schemes: tuple[str, ...]) -> str:
-    value = env.get(name) or default
-    if not value:
-        raise SettingsError(f"{name} is required")
-    parts = urlsplit(value)
-    if parts.scheme not in schemes or not (parts.netloc or parts.path):
-        raise SettingsError(f"{name}={value!r} is not a {'/'.join(schemes)} URL")
-    return value.rstrip("/")
+def _text(name: str, raw: str) -> str:
+    return raw
 
 
-def _float(env: Mapping[str, str], name: str, default: float, *, minimum: float = 0.001) -> float:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"{name}={raw!r} is not a number") from None
-    if value < minimum:
-        raise SettingsError(f"{name}={raw!r} must be at least {minimum}")
-    return value
+def _url(*schemes: str) -> Cast:
+    def cast(name: str, raw: str) -> str:
+        parts = urlsplit(raw)
+        if parts.scheme not in schemes or not (parts.netloc or parts.path):
+            raise SettingsError(f"{name}={raw!r} is not a {'/'.join(schemes)} URL")
+        return raw.rstrip("/")
+
+    return cast
 
 
-def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -> int:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{name}={raw!r} is not a whole number") from None
-    if value < minimum:
-        raise SettingsError(f"{name}={raw!r} must be at least {minimum}")
-    return value
+def _number(parse: Callable[[str], float], what: str, minimum: float) -> Cast:
+    def cast(name: str, raw: str) -> float:
+        try:
+            value = parse(raw)
+        except ValueError:
+            raise SettingsError(f"{name}={raw!r} is not {what}") from None
+        if value < minimum:
+            raise SettingsError(f"{name}={raw!r} must be at least {minimum}")
+        return value
+
+    return cast
 
 
-def _required(env: Mapping[str, str], name: str, default: str | None) -> str:
-    value = env.get(name) or default
-    if not value:
-        raise SettingsError(f"{name} is required")
-    return value
+def _seconds(minimum: float = 0.001) -> Cast:
+    return _number(float, "a number", minimum)
 
 
-def _transport(env: Mapping[str, str], name: str, default: WapHttpTransport) -> WapHttpTransport:
-    raw = env.get(name) or default
+def _count(minimum: int = 1) -> Cast:
+    return _number(int, "a whole number", minimum)
+
+
+def _transport(name: str, raw: str) -> WapHttpTransport:
     for option in WAP_HTTP_TRANSPORTS:
         if raw == option:
             return option
     raise SettingsError(f"{name}={raw!r} is not one of {', '.join(WAP_HTTP_TRANSPORTS)}")
 
 
-def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
-    return tuple(item.strip() for item in env.get(name, "").split(",") if item.strip())
+def _names(name: str, raw: str) -> tuple[str, ...] | None:
+    """Comma-separated; a list of no names at all is left unset (so the default holds)."""
+    return tuple(item.strip() for item in raw.split(",") if item.strip()) or None
+
+
+def _local_database() -> str:
+    # Resolved when the settings are read: the working directory of the command.
+    return f"sqlite:///{Path('var/armory.db').resolve()}"
+
+
+def variable(
+    name: str,
+    cast: Cast = _text,
+    *,
+    dev: str | None = None,
+    fallback: Callable[[], str] | None = None,
+) -> dict[str, Any]:
+    """A field's metadata: environment variable ``name``, read with ``cast``.
+
+    When the variable is unset the field's own default holds; a field with none
+    takes ``dev`` in dev mode, else ``fallback()``, else is required. Those two
+    are texts, and cast like the variable's.
+    """
+    return {"env": name, "cast": cast, "dev": dev, "fallback": fallback}
+
+
+def _group(cls: type[Any]) -> dict[str, Any]:
+    """A field's metadata: a dataclass whose own fields are variables."""
+    return {"group": cls}
+
+
+def _read(cls: type[Any], env: Mapping[str, str], dev: bool) -> dict[str, Any]:
+    """The fields of ``cls`` that ``env`` (or dev mode) sets; the rest keep their defaults."""
+    values: dict[str, Any] = {}
+    for f in fields(cls):
+        meta = f.metadata
+        if "group" in meta:
+            values[f.name] = meta["group"](**_read(meta["group"], env, dev))
+            continue
+        name = meta["env"]
+        raw = env.get(name) or (meta["dev"] if dev else None)
+        if not raw and meta["fallback"] is not None:
+            raw = meta["fallback"]()
+        value = meta["cast"](name, raw) if raw else None
+        if value is not None:
+            values[f.name] = value
+        elif f.default is MISSING:
+            raise SettingsError(f"{name} is required")
+    return values
 
 
 @dataclass(frozen=True)
 class Timeouts:
     """httpx timeouts for calls to WAP Core, in seconds."""
 
-    connect: float = 3.0
-    read: float = 30.0
-    write: float = 30.0
-    pool: float = 5.0
+    connect: float = field(default=3.0, metadata=variable("WAP_CONNECT_TIMEOUT", _seconds()))
+    read: float = field(default=30.0, metadata=variable("WAP_READ_TIMEOUT", _seconds()))
+    write: float = field(default=30.0, metadata=variable("WAP_WRITE_TIMEOUT", _seconds()))
+    pool: float = field(default=5.0, metadata=variable("WAP_POOL_TIMEOUT", _seconds()))
+
+
+_HTTP = _url("http", "https")
 
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str
-    wap_url: str
-    wap_username: str
-    wap_password: str = field(repr=False)
-    supertokens_connection_uri: str
-    supertokens_api_key: str | None = field(default=None, repr=False)
-    redis_url: str | None = None
-    redis_prefix: str = "armory:"
-    cors_origins: tuple[str, ...] = ()
-    wap_timeouts: Timeouts = Timeouts()
+    database_url: str = field(
+        metadata=variable(
+            "DATABASE_URL", _url("sqlite", "postgres", "postgresql"), fallback=_local_database
+        )
+    )
+    wap_url: str = field(metadata=variable("WAP_URL", _HTTP, dev="http://127.0.0.1:8081"))
+    wap_username: str = field(metadata=variable("WAP_USERNAME", dev="armory"))
+    wap_password: str = field(
+        repr=False, metadata=variable("WAP_PASSWORD", dev="dev-only-wap-password")
+    )
+    supertokens_connection_uri: str = field(
+        metadata=variable("SUPERTOKENS_CONNECTION_URI", _HTTP, dev="http://127.0.0.1:3567")
+    )
+    supertokens_api_key: str | None = field(
+        default=None, repr=False, metadata=variable("SUPERTOKENS_API_KEY")
+    )
+    redis_url: str | None = field(
+        default=None, metadata=variable("REDIS_URL", _url("redis", "rediss"))
+    )
+    # Every Redis key and the Socket.io channel start with it (deployments sharing a Redis).
+    redis_prefix: str = field(default="armory:", metadata=variable("REDIS_PREFIX"))
+    cors_origins: tuple[str, ...] = field(default=(), metadata=variable("CORS_ORIGINS", _names))
+    wap_timeouts: Timeouts = field(default=Timeouts(), metadata=_group(Timeouts))
     # What carries WapClient's httpx requests: aiohttp (bench/README.md: a fraction of
     # httpcore's CPU per call) or httpcore (httpx's own; what respx intercepts).
-    wap_http_transport: WapHttpTransport = "aiohttp"
-    max_file_bytes: int = 10 * 1024 * 1024
-    health_poll_seconds: float = 10.0
-    event_window: int = 500
-    db_threads: int = 4
-    protected_env_names: tuple[str, ...] = (
-        "PATH",
-        "HOME",
-        "HOSTNAME",
-        "WAP_AGENT_ID",
-        "WAP_TRUST_TOKEN",
+    wap_http_transport: WapHttpTransport = field(
+        default="aiohttp", metadata=variable("WAP_HTTP_TRANSPORT", _transport)
+    )
+    max_file_bytes: int = field(
+        default=10 * 1024 * 1024, metadata=variable("MAX_FILE_BYTES", _count())
+    )
+    health_poll_seconds: float = field(
+        default=10.0, metadata=variable("HEALTH_POLL_SECONDS", _seconds(minimum=0.05))
+    )
+    event_window: int = field(default=500, metadata=variable("EVENT_WINDOW", _count()))
+    db_threads: int = field(default=4, metadata=variable("DB_THREADS", _count()))
+    protected_env_names: tuple[str, ...] = field(
+        default=("PATH", "HOME", "HOSTNAME", "WAP_AGENT_ID", "WAP_TRUST_TOKEN"),
+        metadata=variable("PROTECTED_ENV_NAMES", _names),
     )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, dev: bool = False) -> Settings:
         """Read every setting from ``env`` (default ``os.environ``); raise ``SettingsError``."""
-        env = os.environ if env is None else env
-        protected = _list(env, "PROTECTED_ENV_NAMES")
-        return cls(
-            database_url=_url(
-                env,
-                "DATABASE_URL",
-                f"sqlite:///{Path('var/armory.db').resolve()}",
-                ("sqlite", "postgres", "postgresql"),
-            ),
-            wap_url=_url(env, "WAP_URL", DEV_WAP_URL if dev else None, ("http", "https")),
-            wap_username=_required(env, "WAP_USERNAME", DEV_WAP_USERNAME if dev else None),
-            wap_password=_required(env, "WAP_PASSWORD", DEV_WAP_PASSWORD if dev else None),
-            supertokens_connection_uri=_url(
-                env,
-                "SUPERTOKENS_CONNECTION_URI",
-                DEV_SUPERTOKENS_URI if dev else None,
-                ("http", "https"),
-            ),
-            supertokens_api_key=env.get("SUPERTOKENS_API_KEY") or None,
-            redis_url=(
-                _url(env, "REDIS_URL", None, ("redis", "rediss")) if env.get("REDIS_URL") else None
-            ),
-            redis_prefix=env.get("REDIS_PREFIX") or "armory:",
-            cors_origins=_list(env, "CORS_ORIGINS"),
-            wap_timeouts=Timeouts(
-                connect=_float(env, "WAP_CONNECT_TIMEOUT", 3.0),
-                read=_float(env, "WAP_READ_TIMEOUT", 30.0),
-                write=_float(env, "WAP_WRITE_TIMEOUT", 30.0),
-                pool=_float(env, "WAP_POOL_TIMEOUT", 5.0),
-            ),
-            wap_http_transport=_transport(env, "WAP_HTTP_TRANSPORT", "aiohttp"),
-            max_file_bytes=_int(env, "MAX_FILE_BYTES", 10 * 1024 * 1024),
-            health_poll_seconds=_float(env, "HEALTH_POLL_SECONDS", 10.0, minimum=0.05),
-            event_window=_int(env, "EVENT_WINDOW", 500),
-            db_threads=_int(env, "DB_THREADS", 4),
-            **({"protected_env_names": protected} if protected else {}),
-        )
+        return cls(**_read(cls, os.environ if env is None else env, dev))
 
     def replace(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 
 import pytest
@@ -50,10 +51,35 @@ async def test_foreign_unknown_and_malformed_ids_are_all_none(
 async def test_listings_hold_only_the_accounts_containers(repo: PonyContainerRepository) -> None:
     mine = await repo.list_owned("alice")
     assert {c.id for c in mine} == {c["id"] for c in demo.CONTAINERS if c["account_id"] == "alice"}
+    for listed in mine:  # a listing carries what the ownership check reads, field for field
+        assert listed == await repo.find_owned("alice", listed.id)
     assert await repo.project_ids("alice") == [demo.PROJECTS[0]["id"]]
     assert await repo.project_ids("nobody") == []
     by_wap = await repo.list_by_wap_ids(["wap-bob-helpdesk", "wap-nobody"])
     assert [(c.id, c.account_id) for c in by_wap] == [(BOB_MAIN, "bob")]
+
+
+async def test_looking_up_more_wap_ids_than_one_query_takes_finds_each_container_once(
+    repo: PonyContainerRepository, any_target: DatabaseTarget
+) -> None:
+    project = demo.PROJECTS[1]["id"]
+    many = [
+        {
+            "id": str(uuid.UUID(int=i, version=4)),
+            "account_id": "bob",
+            "project_id": project,
+            "wap_container_id": f"wap-many-{i:04d}",
+            "image": "armory/agent-runtime",
+            "tag": "1.4.0",
+            "status": "running",
+        }
+        for i in range(1, 1202)
+    ]
+    seed(any_target, demo.PROJECTS, many)
+    wanted = [c["wap_container_id"] for c in many]
+    found = await repo.list_by_wap_ids(wanted + ["wap-nobody"] + wanted[::-1])
+    assert sorted(c.wap_id for c in found) == wanted
+    assert {c.id for c in found} == {c["id"] for c in many}
 
 
 async def test_the_catalogue_is_newest_first(repo: PonyContainerRepository) -> None:

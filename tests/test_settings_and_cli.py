@@ -97,3 +97,56 @@ def test_token_prints_a_token_the_stand_in_core_accepts(tmp_path: Path, capsys: 
 def test_the_redis_prefix_has_a_default_and_can_be_set() -> None:
     assert Settings.from_env(PRODUCTION).redis_prefix == "armory:"
     assert Settings.from_env({**PRODUCTION, "REDIS_PREFIX": "eu1:"}).redis_prefix == "eu1:"
+
+
+def _variables(cls: type[Any] = Settings) -> dict[str, dataclasses.Field[Any]]:
+    """Every environment variable the settings read, with the field it fills."""
+    found: dict[str, dataclasses.Field[Any]] = {}
+    for f in dataclasses.fields(cls):
+        if "group" in f.metadata:
+            found.update(_variables(f.metadata["group"]))
+        else:
+            found[f.metadata["env"]] = f
+    return found
+
+
+def _readme_settings() -> dict[str, str]:
+    """The README's Settings table: each variable's default cell."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    table = readme.split("\n## Settings\n", 1)[1].split("\n## ", 1)[0]
+    cells: dict[str, str] = {}
+    for line in table.splitlines():
+        if not line.startswith("| `"):
+            continue
+        names, default = (cell.strip() for cell in line.split(" | ")[:2])
+        names = [n.strip(" |`") for n in names.split(" / ")]
+        defaults = default.removesuffix(" s").split(" / ") if len(names) > 1 else [default]
+        assert len(defaults) == len(names), line
+        cells.update(zip(names, defaults, strict=True))
+    return cells
+
+
+def _as_documented(value: object) -> str:
+    if value is None or value == ():
+        return "none"
+    if isinstance(value, tuple):
+        return f"`{','.join(value)}`"
+    if isinstance(value, str):
+        return f"`{value}`"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def test_the_readme_documents_every_variable_with_the_default_the_code_has() -> None:
+    variables, documented = _variables(), _readme_settings()
+    assert set(documented) == set(variables)
+    local = Settings.from_env({k: v for k, v in PRODUCTION.items() if k != "DATABASE_URL"})
+    for name, f in variables.items():
+        if f.default is not dataclasses.MISSING:
+            expected = _as_documented(f.default)
+        elif name == "DATABASE_URL":
+            expected = _as_documented(local.database_url.replace(str(Path.cwd()), "<cwd>"))
+        else:
+            expected = "none"
+        assert documented[name].split(" (")[0] == expected, name
+        if f.metadata["dev"] is not None and f.repr:  # a secret's dev value is not printed
+            assert f"(`dev`: `{f.metadata['dev']}`)" in documented[name], name

@@ -9,7 +9,7 @@ from typing import Any
 from pony import orm
 
 from service.adapters.database import DatabaseTarget
-from service.adapters.pony_repository import open_database, utcnow
+from service.adapters.pony_entities import open_database, utcnow
 
 
 def seed(
