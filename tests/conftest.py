@@ -201,7 +201,7 @@ def alice(token: Callable[..., str]) -> dict[str, str]:
 @pytest.fixture
 def recorded(settings: Settings) -> Iterator[RunningService]:
     """The service with a recording event publisher, as ``.events``."""
-    from service.events import RecordingEventPublisher
+    from tests.fakes.events import RecordingEventPublisher
 
     events = RecordingEventPublisher()
     with running_service(settings, events=events) as running:

@@ -14,10 +14,12 @@ from service import demo
 from service.adapters.database import DatabaseTarget
 from service.adapters.pony_repository import PonyContainerRepository
 from service.adapters.wap_client import WapClient
-from service.events import HEALTH_UPDATE, RecordingEventPublisher
+from service.events import HEALTH_UPDATE
 from service.realtime.health import HealthMonitor, MemoryHealthMemory
 from service.realtime.leader import SoleInstance
+from service.usecases.health_watch import PollHealth
 from tests.conftest import running_service
+from tests.fakes.events import RecordingEventPublisher
 from tests.fixtures.events import assert_event
 from tests.fixtures.shared_project import add_bob_to_alices_project
 from tests.fixtures.sockets import Listener, on_server
@@ -33,21 +35,21 @@ async def monitor(settings: Any, demo_db: DatabaseTarget) -> AsyncIterator[Healt
     await repository.start()
     try:
         async with WapClient(settings) as wap:
-            yield HealthMonitor(
-                wap=wap,
-                repository=repository,
-                events=RecordingEventPublisher(),
+            events = RecordingEventPublisher()
+            monitor = HealthMonitor(
+                poll=PollHealth(wap, repository, events, MemoryHealthMemory()),
                 leadership=SoleInstance(),
-                memory=MemoryHealthMemory(),
                 interval_seconds=0.05,
                 poll_timeout_seconds=2,
             )
+            monitor.recorded = events  # type: ignore[attr-defined]
+            yield monitor
     finally:
         await repository.stop()
 
 
 def _published(monitor: HealthMonitor) -> list[dict[str, Any]]:
-    events = monitor.events
+    events = monitor.recorded  # type: ignore[attr-defined]
     assert isinstance(events, RecordingEventPublisher)
     return [payload for event, payload in events.published if event.name == HEALTH_UPDATE]
 
@@ -107,7 +109,7 @@ async def test_a_socket_hears_a_health_change_once_and_a_neighbour_hears_nothing
     add_bob_to_alices_project(demo_db)
     with running_service(settings, health_monitor=True) as service:
         monitor = service.app.ctx.health_monitor
-        events = service.app.ctx.services.events
+        events = service.app.ctx.events
         # Let the first poll announce every container before anyone listens.
         async with asyncio.timeout(5):
             while not await on_server(service.app, events.since(ALICE_MAIN, 0)):

@@ -17,8 +17,8 @@ from service import demo
 from service.events import FILE_CHANGED, HEALTH_UPDATE
 from service.realtime.eventlog import RedisEventLog
 from service.realtime.leader import RedisLeaderLock
-from service.sessions import FakeSessionVerifier
 from tests.conftest import RunningService, running_service
+from tests.fakes.sessions import FakeSessionVerifier
 from tests.fixtures.events import assert_event
 from tests.fixtures.sockets import Listener, on_server, publish
 from tests.operations import ALICE_MAIN
@@ -54,9 +54,8 @@ async def aredis(redis_url: str) -> AsyncIterator[Redis]:
 @contextlib.contextmanager
 def instance(settings: Any, prefix: str, *, monitor: bool = False) -> Iterator[RunningService]:
     with running_service(
-        settings,
+        settings.replace(redis_prefix=prefix),
         sessions=FakeSessionVerifier(TOKENS),
-        redis_prefix=prefix,
         health_monitor=monitor,
     ) as running:
         yield running
@@ -138,7 +137,7 @@ async def test_exactly_one_instance_polls_wap_and_another_takes_over_when_it_sto
 
 
 async def _health_of(service: RunningService) -> list[Any]:
-    kept = await service.app.ctx.services.events.since(ALICE_MAIN, 0)
+    kept = await service.app.ctx.events.since(ALICE_MAIN, 0)
     return [e for e in kept if e["event"] == HEALTH_UPDATE]
 
 

@@ -2,82 +2,81 @@
 
 Importing this module has no side effects. Adapters not passed in are built from
 ``settings``; each one is started in ``before_server_start`` and closed in
-``after_server_stop``. The Sanic app is wrapped with Socket.io by ``asgi_app``.
+``after_server_stop``. Use cases are built once here, with their ports and limits,
+and handed to the routes classes; ``pipeline.install`` routes every operation of
+``openapi.yaml`` to its handler. The Sanic app is wrapped with Socket.io by
+``asgi.asgi_app``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
 
 from sanic import Sanic
-from sanic.request import Request
-from sanic.response import HTTPResponse
 
+from service.adapters.database import DatabaseTarget
+from service.adapters.pony_repository import PonyContainerRepository
+from service.adapters.supertokens import SuperTokensSessionVerifier
+from service.adapters.wap_client import WapClient
+from service.clock import AbstractClock, SystemClock
 from service.events import AbstractEventPublisher
-from service.http import docs, problems
-from service.http.contract import Contract, Operation, ValidRequest
+from service.http import cors, docs, pipeline
+from service.http.contract import Contract
+from service.http.env_routes import EnvRoutes
+from service.http.event_routes import EventRoutes
+from service.http.file_routes import FileRoutes
+from service.http.lifecycle_routes import LifecycleRoutes, VersionRoutes
+from service.http.monitoring_routes import MonitoringRoutes
+from service.realtime.server import build_realtime
 from service.repository import AbstractContainerRepository
-from service.sessions import AbstractSessionVerifier, Caller
+from service.sessions import AbstractSessionVerifier
 from service.settings import Settings
+from service.usecases import catch_up, environment, files, lifecycle, monitoring, versions
+from service.usecases.ownership import Ownership
 from service.wap import AbstractWap
 
 App = Sanic[Any, Any]
 _names = itertools.count(1)
 
 
-@dataclass(frozen=True)
-class Services:
-    """What handlers may use; built once per app."""
-
-    settings: Settings
-    repository: AbstractContainerRepository
-    wap: AbstractWap
-    sessions: AbstractSessionVerifier
-    events: AbstractEventPublisher
-
-
-@dataclass(frozen=True)
-class Call:
-    """One authenticated, contract-validated API call."""
-
-    request: Request
-    caller: Caller
-    operation: Operation
-    valid: ValidRequest
-    services: Services
-
-    @property
-    def container_id(self) -> str:
-        return str(self.valid.path["containerId"])
-
-
-Handler = Callable[[Call], Awaitable[HTTPResponse]]
-
-
-def _endpoint(
-    operation: Operation, handler: Handler, services: Services, contract: Contract
-) -> Any:
-    async def endpoint(request: Request, **path_params: str) -> HTTPResponse:
-        caller = await services.sessions.verify(
-            authorization=request.headers.get("authorization"),
-            cookies=request.cookies,
-            method=request.method,
-            headers=request.headers,
-        )
-        if "path" in path_params:
-            # Sanic unquotes plain segments (`unquote=True`) but not a `<path:path>` match:
-            # decode it once here, so `%2F`, spaces and non-ASCII names mean what they say.
-            path_params["path"] = unquote(path_params["path"])
-        valid = contract.validate(request, operation, path_params)
-        return await handler(Call(request, caller, operation, valid, services))
-
-    endpoint.__name__ = operation.operation_id
-    return endpoint
+def routes(
+    settings: Settings,
+    repository: AbstractContainerRepository,
+    wap: AbstractWap,
+    events: AbstractEventPublisher,
+    clock: AbstractClock,
+) -> list[object]:
+    """Every use case, built once with its ports and limits, inside its routes class."""
+    own = Ownership(repository)
+    max_bytes = settings.max_file_bytes
+    return [
+        LifecycleRoutes(lifecycle.ChangeState(own, wap)),
+        VersionRoutes(
+            versions.ListVersions(own, repository),
+            versions.UpdateVersion(own, repository, wap, events),
+        ),
+        FileRoutes(
+            files.ListFiles(own, wap),
+            files.ReadFile(own, wap, max_file_bytes=max_bytes, clock=clock),
+            files.OpenFile(own, wap),
+            files.WriteFile(own, wap, events, max_file_bytes=max_bytes),
+            files.DeleteFile(own, wap, events),
+        ),
+        MonitoringRoutes(
+            monitoring.SummariseHealth(repository, wap),
+            monitoring.GetHealth(own, wap),
+            monitoring.GetStats(own, wap),
+            monitoring.ReadLogs(own, wap),
+            monitoring.FollowLogs(own, wap),
+        ),
+        EnvRoutes(
+            environment.ReadEnv(own, wap),
+            environment.PatchEnv(own, wap, settings.protected_env_names),
+        ),
+        EventRoutes(catch_up.CatchUp(own, events)),
+    ]
 
 
 def create_app(
@@ -87,46 +86,30 @@ def create_app(
     wap: AbstractWap | None = None,
     sessions: AbstractSessionVerifier | None = None,
     events: AbstractEventPublisher | None = None,
+    clock: AbstractClock | None = None,
     contract: Contract | None = None,
     name: str | None = None,
     health_monitor: bool = True,
-    redis_prefix: str | None = None,
 ) -> App:
     """Build the service. Every adapter can be injected; the rest come from ``settings``.
 
     The Socket.io server (``app.ctx.sio``, served by ``asgi.asgi_app``) is always built;
     the event publisher on it only when ``events`` is not given. ``health_monitor=False``
-    leaves WAP's health unpolled (tests that count WAP calls). ``redis_prefix`` (default
-    ``settings.redis_prefix``) starts every Redis key and the Socket.io channel.
+    leaves WAP's health unpolled (tests that count WAP calls).
     """
-    from service.http.routes import HANDLERS
-    from service.realtime import build_realtime
-
+    clock = clock or SystemClock()
     if repository is None:
-        from service.adapters.database import DatabaseTarget
-        from service.adapters.pony_repository import PonyContainerRepository
-
         repository = PonyContainerRepository(
             DatabaseTarget.from_url(settings.database_url), threads=settings.db_threads
         )
     if wap is None:
-        from service.adapters.wap_client import WapClient
-
         wap = WapClient(settings)
     if sessions is None:
-        from service.adapters.supertokens import SuperTokensSessionVerifier
-
-        sessions = SuperTokensSessionVerifier(settings)
-    realtime = build_realtime(
-        settings,
-        sessions=sessions,
-        repository=repository,
-        prefix=redis_prefix or settings.redis_prefix,
-    )
+        sessions = SuperTokensSessionVerifier(settings, clock=clock)
+    realtime = build_realtime(settings, sessions=sessions, repository=repository)
     if events is None:
         events = realtime.publisher()
     contract = contract or Contract.load()
-    services = Services(settings, repository, wap, sessions, events)
 
     app = Sanic(name or f"armory_agents_{next(_names)}", configure_logging=False)
     app.config.REQUEST_MAX_SIZE = settings.max_file_bytes * 2 + 64 * 1024  # base64 + JSON
@@ -134,35 +117,25 @@ def create_app(
     # TouchUp rewrites Sanic's own HTTP/1 server, which ASGI serving never uses, and it
     # cannot run twice in one process (several apps in one test run).
     app.config.TOUCHUP = False
-    app.ctx.services = services
     app.ctx.contract = contract
+    # What tests and tools reach from outside (a running app's publisher and repository).
+    app.ctx.events = events
+    app.ctx.repository = repository
     app.ctx.realtime = realtime
     app.ctx.sio = realtime.sio
     monitor = realtime.health_monitor(wap, repository, events) if health_monitor else None
     app.ctx.health_monitor = monitor
 
-    missing = set(contract.operations) - set(HANDLERS)
-    if missing:
-        raise RuntimeError(f"operations without a handler: {sorted(missing)}")
-    for op_id, operation in contract.operations.items():
-        app.add_route(
-            _endpoint(operation, HANDLERS[op_id], services, contract),
-            operation.sanic_uri,
-            methods=[operation.method],
-            name=op_id,
-            unquote=True,
-        )
+    pipeline.install(app, contract, sessions, routes(settings, repository, wap, events, clock))
     docs.register(app, contract)
-    problems.register(app)
     if settings.cors_origins:
-        problems.register_cors(app, settings.cors_origins)
+        cors.register(app, settings.cors_origins)
+    adapters = (repository, sessions, wap, events)
 
     @app.before_server_start
     async def start_adapters(app: App) -> None:
-        await services.repository.start()
-        await services.sessions.start()
-        await services.wap.start()
-        await services.events.start()
+        for adapter in adapters:
+            await adapter.start()
 
     @app.after_server_start
     async def start_realtime(app: App) -> None:
@@ -178,11 +151,11 @@ def create_app(
 
     @app.after_server_stop
     async def stop_adapters(app: App) -> None:
-        await services.events.stop()
+        await events.stop()
         await realtime.close()
-        await services.wap.aclose()
-        await services.sessions.stop()
-        await services.repository.stop()
+        await wap.aclose()
+        await sessions.stop()
+        await repository.stop()
 
     return app
 
@@ -196,6 +169,3 @@ def route_table(app: App) -> set[tuple[str, str]]:
             for method in route.methods:
                 found.add((method, path))
     return found
-
-
-__all__ = ["Call", "Handler", "Services", "create_app", "route_table"]

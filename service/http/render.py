@@ -6,6 +6,7 @@ import json
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 from sanic.response import HTTPResponse
@@ -25,6 +26,11 @@ def json_response(
         headers=dict(headers or {}),
         content_type="application/json",
     )
+
+
+def iso(value: datetime | None) -> str | None:
+    """RFC 3339 in UTC, as every timestamp of the contract."""
+    return None if value is None else value.astimezone(UTC).isoformat()
 
 
 def sse_line(line: str) -> bytes:

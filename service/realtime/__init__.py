@@ -6,15 +6,8 @@
     rooms.py      room names: one per (project, owning account)
     publisher.py  SocketIOEventPublisher: seq + time, the recent window, the emit
     eventlog.py   where seq and the window live (memory or Redis)
-    health.py     the health monitor (polls WAP, emits on change)
+    health.py     the health monitor (runs the health watch use case on a schedule)
     leader.py     one poller per deployment (a Redis lock)
 
 The events and their payloads are described in ``contracts/events.yaml``.
 """
-
-from __future__ import annotations
-
-from service.realtime.rooms import room_for
-from service.realtime.server import Realtime, build_realtime
-
-__all__ = ["Realtime", "build_realtime", "room_for"]

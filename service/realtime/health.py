@@ -1,27 +1,16 @@
-"""The health monitor: polls WAP's bulk health and publishes ``agent-health-update``
-when a container's health changes.
+"""The health monitor: runs the health watch (``service.usecases.health_watch``) every
+``settings.health_poll_seconds`` on the instance that holds the lead (``leader.py``),
+and keeps what it saw in a health memory (this module's adapters).
 
-Rules:
-
-* Every ``settings.health_poll_seconds`` the instance that holds the lead (see
-  ``leader.py``) calls ``wap.get_all_container_health()`` once, maps WAP's ids to our
-  containers with one repository query, and compares each container's ``health``
-  with the last one seen.
-* A change of ``health`` publishes ``{containerId, health, resources}``. Resources
-  alone changing (they change on every poll) does not.
-* The first observation of a container counts as a change: a container that has just
-  been launched (or that WAP reports again after it had vanished) announces its
-  health once. The last-known health is kept in Redis when there is one, so neither
-  a takeover by another instance nor a restart of the deployment re-announces every
-  container; without Redis a restart of the (single) instance does.
-* WAP ids we do not know are ignored; a failing or slow WAP poll is logged and the
-  loop goes on (a poll is cut off after half the lock's lifetime, so the lock cannot
-  expire under a poll that hangs).
+A failing or slow WAP poll is logged and the loop goes on (a poll is cut off after
+half the lock's lifetime, so the lock cannot expire under a poll that hangs). The
+last-known health is kept in Redis when there is one, so neither a takeover by
+another instance nor a restart of the deployment re-announces every container;
+without Redis a restart of the (single) instance does.
 """
 
 from __future__ import annotations
 
-import abc
 import asyncio
 import contextlib
 import logging
@@ -31,24 +20,11 @@ from typing import Any
 from redis.asyncio import Redis
 
 from service import errors
-from service.domain import OwnedContainer
-from service.events import HEALTH_UPDATE, AbstractEventPublisher, AgentEvent
+from service.health_memory import AbstractHealthMemory
 from service.realtime.leader import AbstractLeadership
-from service.repository import AbstractContainerRepository
-from service.wap import AbstractWap, HealthEntry
+from service.usecases.health_watch import PollHealth
 
 log = logging.getLogger("armory.realtime")
-
-
-class AbstractHealthMemory(abc.ABC):
-    """The last health seen of each container (containerId → health)."""
-
-    @abc.abstractmethod
-    async def load(self) -> dict[str, str]: ...
-
-    @abc.abstractmethod
-    async def save(self, health: Mapping[str, str]) -> None:
-        """Replace everything remembered with ``health``."""
 
 
 class MemoryHealthMemory(AbstractHealthMemory):
@@ -94,19 +70,13 @@ class HealthMonitor:
     def __init__(
         self,
         *,
-        wap: AbstractWap,
-        repository: AbstractContainerRepository,
-        events: AbstractEventPublisher,
+        poll: PollHealth,
         leadership: AbstractLeadership,
-        memory: AbstractHealthMemory,
         interval_seconds: float,
         poll_timeout_seconds: float,
     ) -> None:
-        self.wap = wap
-        self.repository = repository
-        self.events = events
+        self._poll = poll
         self.leadership = leadership
-        self.memory = memory
         self.interval_seconds = interval_seconds
         self.poll_timeout_seconds = poll_timeout_seconds
         self.polls = 0  # WAP polls this instance made (tests, metrics)
@@ -158,32 +128,4 @@ class HealthMonitor:
     async def poll_once(self) -> int:
         """Poll WAP once and publish the changes; return how many were published."""
         self.polls += 1
-        summary = await self.wap.get_all_container_health()
-        entries = {entry.id: entry for entry in summary.containers}
-        containers = await self.repository.list_by_wap_ids(list(entries))
-        previous = await self.memory.load()
-        current: dict[str, str] = {}
-        published = 0
-        for container in containers:
-            entry = entries.get(container.wap_id)
-            if entry is None:
-                continue
-            current[container.id] = entry.health
-            if previous.get(container.id) != entry.health:
-                await self.events.publish(_health_event(container, entry))
-                published += 1
-        await self.memory.save(current)
-        return published
-
-
-def _health_event(container: OwnedContainer, entry: HealthEntry) -> AgentEvent:
-    return AgentEvent.about(
-        container,
-        HEALTH_UPDATE,
-        health=entry.health,
-        resources={
-            "cpuPercent": entry.resources.cpu_percent,
-            "memoryBytes": entry.resources.memory_bytes,
-            "memoryLimitBytes": entry.resources.memory_limit_bytes,
-        },
-    )
+        return await self._poll()

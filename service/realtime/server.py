@@ -20,6 +20,7 @@ import socketio
 from redis.asyncio import Redis
 
 from service.events import AbstractEventPublisher
+from service.health_memory import AbstractHealthMemory
 from service.realtime.eventlog import AbstractEventLog, MemoryEventLog, RedisEventLog
 from service.realtime.health import HealthMonitor, MemoryHealthMemory, RedisHealthMemory
 from service.realtime.leader import RedisLeaderLock, SoleInstance, new_instance_id
@@ -28,11 +29,10 @@ from service.realtime.publisher import SocketIOEventPublisher
 from service.repository import AbstractContainerRepository
 from service.sessions import AbstractSessionVerifier
 from service.settings import Settings
+from service.usecases.health_watch import PollHealth
 from service.wap import AbstractWap
 
 log = logging.getLogger("armory.realtime")
-
-DEFAULT_PREFIX = "armory:"
 
 
 @dataclass
@@ -65,18 +65,15 @@ class Realtime:
         ttl_seconds = max(1.0, 3 * interval)
         if self.redis is None:
             leadership: SoleInstance | RedisLeaderLock = SoleInstance()
-            memory: MemoryHealthMemory | RedisHealthMemory = MemoryHealthMemory()
+            memory: AbstractHealthMemory = MemoryHealthMemory()
         else:
             leadership = RedisLeaderLock(
                 self.redis, f"{self.prefix}health:poller", self.instance_id, int(ttl_seconds * 1000)
             )
             memory = RedisHealthMemory(self.redis, f"{self.prefix}health:last")
         return HealthMonitor(
-            wap=wap,
-            repository=repository,
-            events=events,
+            poll=PollHealth(wap, repository, events, memory),
             leadership=leadership,
-            memory=memory,
             interval_seconds=interval,
             poll_timeout_seconds=ttl_seconds / 2,
         )
@@ -104,9 +101,10 @@ def build_realtime(
     *,
     sessions: AbstractSessionVerifier,
     repository: AbstractContainerRepository,
-    prefix: str = DEFAULT_PREFIX,
 ) -> Realtime:
-    """The Socket.io server for ``settings``; nothing connects until it is served."""
+    """The Socket.io server for ``settings``; nothing connects until it is served.
+    Every Redis key and the Socket.io channel start with ``settings.redis_prefix``."""
+    prefix = settings.redis_prefix
     redis: Redis | None = None
     if settings.redis_url:
         redis = Redis.from_url(settings.redis_url)

@@ -1,4 +1,5 @@
-"""Environment variables: read (secrets masked) and patch (protected names refused)."""
+"""Environment variables: read (secrets masked unless revealed) and patch (protected
+names refused)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from service import errors
-from service.domain import OwnedContainer
 from service.errors import FieldError
+from service.sessions import Caller
+from service.usecases.ownership import Ownership
 from service.wap import AbstractWap
 
 MASK = "********"
-NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def looks_secret(name: str) -> bool:
@@ -28,6 +30,7 @@ class Variable:
 
 
 def present(variables: Mapping[str, str], *, reveal: bool) -> list[Variable]:
+    """Sorted by name; values of secret-looking names masked unless ``reveal``."""
     shown = []
     for name in sorted(variables):
         masked = not reveal and looks_secret(name)
@@ -35,39 +38,53 @@ def present(variables: Mapping[str, str], *, reveal: bool) -> list[Variable]:
     return shown
 
 
-async def read_env(wap: AbstractWap, container: OwnedContainer) -> dict[str, str]:
-    return dict((await wap.get_container_env(container.wap_id)).variables)
-
-
 @dataclass(frozen=True)
-class EnvPatchOutcome:
-    variables: dict[str, str]
+class EnvPatched:
+    variables: list[Variable]  # masked
     changed: list[str]
     restart_required: bool
 
 
-async def patch_env(
-    wap: AbstractWap,
-    container: OwnedContainer,
-    patch: Mapping[str, str | None],
-    protected: Iterable[str],
-) -> EnvPatchOutcome:
-    """Apply a JSON Merge Patch (name → value sets, name → null unsets)."""
-    bad = [n for n in patch if not NAME.match(n)]
-    if bad:
-        raise errors.Unprocessable(
-            "Variable names must match [A-Za-z_][A-Za-z0-9_]*.",
-            code="invalid_variable_name",
-            errors=[FieldError(f"body.{n}", "is not a valid variable name") for n in bad],
+class ReadEnv:
+    def __init__(self, ownership: Ownership, wap: AbstractWap) -> None:
+        self._ownership = ownership
+        self._wap = wap
+
+    async def __call__(self, caller: Caller, container_id: str, *, reveal: bool) -> list[Variable]:
+        container = await self._ownership.container(caller, container_id)
+        found = await self._wap.get_container_env(container.wap_id)
+        return present(found.variables, reveal=reveal)
+
+
+class PatchEnv:
+    """Applies a JSON Merge Patch (name → value sets, name → null unsets)."""
+
+    def __init__(self, ownership: Ownership, wap: AbstractWap, protected: Iterable[str]) -> None:
+        self._ownership = ownership
+        self._wap = wap
+        self._protected = frozenset(protected)
+
+    async def __call__(
+        self, caller: Caller, container_id: str, patch: Mapping[str, str | None]
+    ) -> EnvPatched:
+        container = await self._ownership.container(caller, container_id)
+        bad = [n for n in patch if not NAME.fullmatch(n)]
+        if bad:
+            raise errors.Unprocessable(
+                "Variable names must match [A-Za-z_][A-Za-z0-9_]*.",
+                code="invalid_variable_name",
+                errors=[FieldError(f"body.{n}", "is not a valid variable name") for n in bad],
+            )
+        refused = sorted(set(patch) & self._protected)
+        if refused:
+            raise errors.Unprocessable(
+                f"These variables are protected and cannot be changed: {', '.join(refused)}.",
+                code="protected_variable",
+                errors=[FieldError(f"body.{n}", "is protected") for n in refused],
+            )
+        to_set = {n: v for n, v in patch.items() if v is not None}
+        to_unset = [n for n, v in patch.items() if v is None]
+        result = await self._wap.update_container_env(container.wap_id, to_set, to_unset)
+        return EnvPatched(
+            present(result.variables, reveal=False), sorted(patch), result.restart_required
         )
-    refused = sorted(set(patch) & set(protected))
-    if refused:
-        raise errors.Unprocessable(
-            f"These variables are protected and cannot be changed: {', '.join(refused)}.",
-            code="protected_variable",
-            errors=[FieldError(f"body.{n}", "is protected") for n in refused],
-        )
-    to_set = {n: v for n, v in patch.items() if v is not None}
-    to_unset = [n for n, v in patch.items() if v is None]
-    result = await wap.update_container_env(container.wap_id, to_set, to_unset)
-    return EnvPatchOutcome(dict(result.variables), sorted(patch), result.restart_required)

@@ -1,108 +1,227 @@
-"""Agent files: list, read, write, delete, inside the container's access parameters.
+"""Agent files: list, read (buffered or streamed), write, delete.
 
-Paths are checked before WAP is called: they must be absolute, free of ``.``/``..``
-segments, NUL bytes, backslashes and leftover percent-encoding (a second layer of
-encoding is how traversal slips past a single decode), and lie under the
-container's readable (``readOnlyPaths`` + ``writablePaths``) or writable roots.
+Path and capability rules are in ``paths``; this module orchestrates WAP and the
+``agent-file-changed`` / ``agent-config-reloaded`` events.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
 
 from service import errors
-from service.domain import CAP_FILE_READ, CAP_FILE_WRITE, OwnedContainer
+from service.clock import AbstractClock
+from service.domain import OwnedContainer
 from service.errors import FieldError
 from service.events import CONFIG_RELOADED, FILE_CHANGED, AbstractEventPublisher, AgentEvent
-from service.usecases.ownership import require_capability
-from service.wap import AbstractWap, DeleteResult, FileContent, FileListing, FileStream, WriteResult
+from service.sessions import Caller
+from service.usecases import paths
+from service.usecases.ownership import Ownership
+from service.wap import AbstractWap, DeleteResult, Stream, WriteResult
 
-MAX_PATH = 4096
-_ENCODED = re.compile(r"%[0-9A-Fa-f]{2}")
-
-
-def normalise_path(raw: str) -> str:
-    """An absolute, canonical path, or ``BadRequest(code="invalid_path")``."""
-
-    def refuse(why: str) -> errors.BadRequest:
-        return errors.BadRequest(
-            f"Invalid file path: {why}.",
-            code="invalid_path",
-            errors=[FieldError("path", why)],
-        )
-
-    if not raw.startswith("/"):
-        raise refuse("it must be absolute")
-    if len(raw) > MAX_PATH:
-        raise refuse(f"it is longer than {MAX_PATH} characters")
-    if "\x00" in raw:
-        raise refuse("it contains a NUL byte")
-    if "\\" in raw:
-        raise refuse("it contains a backslash")
-    if _ENCODED.search(raw):
-        raise refuse("it contains percent-encoding after decoding")
-    segments = [s for s in raw.split("/") if s]
-    if any(s in (".", "..") for s in segments):
-        raise refuse("'.' and '..' segments are not allowed")
-    return "/" + "/".join(segments)
+Encoding = Literal["utf-8", "base64"]
 
 
 @dataclass(frozen=True)
-class RootEntry:
+class Entry:
+    name: str
     path: str
+    type: str  # file | directory
+    size: int | None
+    modified_at: datetime | None
     writable: bool
 
 
-def _readable(container: OwnedContainer, raw: str) -> str:
-    require_capability(container, CAP_FILE_READ)
-    path = normalise_path(raw)
-    if container.access is None or not container.access.can_read(path):
-        raise errors.PathForbidden("This path is outside the agent's readable paths.")
-    return path
+@dataclass(frozen=True)
+class Listing:
+    path: str | None  # None: the container's roots
+    entries: Sequence[Entry]
 
 
-def _writable(container: OwnedContainer, raw: str) -> str:
-    require_capability(container, CAP_FILE_WRITE)
-    path = normalise_path(raw)
-    if container.access is None or not container.access.can_write(path):
-        raise errors.PathForbidden("This path is outside the agent's writable paths.")
-    return path
+@dataclass(frozen=True)
+class FileRead:
+    path: str
+    content: str  # the bytes as UTF-8 text, or base64 when they are not UTF-8
+    encoding: Encoding
+    size: int
+    modified_at: datetime
+    etag: str | None
 
 
-def is_writable(container: OwnedContainer, path: str) -> bool:
-    return (
-        CAP_FILE_WRITE in container.capabilities
-        and container.access is not None
-        and container.access.can_write(path)
-    )
+@dataclass(frozen=True)
+class FileWritten:
+    path: str
+    result: WriteResult
+
+    @property
+    def action(self) -> str:
+        return "created" if self.result.created else "updated"
 
 
-def list_roots(container: OwnedContainer) -> list[RootEntry]:
-    require_capability(container, CAP_FILE_READ)
-    if container.access is None:
-        raise errors.PathForbidden("This agent has no file access parameters.")
-    return [RootEntry(p, is_writable(container, p)) for p in container.access.readable_roots]
+@dataclass(frozen=True)
+class FileDeleted:
+    path: str
+    result: DeleteResult
 
 
-async def list_files(wap: AbstractWap, container: OwnedContainer, raw: str) -> FileListing:
-    return await wap.list_container_files(container.wap_id, _readable(container, raw))
+class _FileUseCase:
+    def __init__(self, ownership: Ownership, wap: AbstractWap) -> None:
+        self._ownership = ownership
+        self._wap = wap
 
 
-async def read_file(
-    wap: AbstractWap, container: OwnedContainer, raw: str, *, max_bytes: int
-) -> tuple[str, FileContent]:
-    path = _readable(container, raw)
-    return path, await wap.read_container_file(container.wap_id, path, max_bytes=max_bytes)
+class ListFiles(_FileUseCase):
+    """A directory's entries, or with no path the container's roots (no WAP call)."""
+
+    async def __call__(self, caller: Caller, container_id: str, raw: str | None) -> Listing:
+        container = await self._ownership.container(caller, container_id)
+        if raw is None:
+            entries = [
+                Entry(
+                    name=root.rsplit("/", 1)[-1] or "/",
+                    path=root,
+                    type="directory",
+                    size=None,
+                    modified_at=None,
+                    writable=paths.is_writable(container, root),
+                )
+                for root in paths.roots(container)
+            ]
+            return Listing(None, entries)
+        found = await self._wap.list_container_files(
+            container.wap_id, paths.readable(container, raw)
+        )
+        return Listing(
+            found.path,
+            [
+                Entry(
+                    e.name,
+                    e.path,
+                    e.type,
+                    e.size,
+                    e.modified_at,
+                    paths.is_writable(container, e.path),
+                )
+                for e in found.entries
+            ],
+        )
 
 
-async def open_file(wap: AbstractWap, container: OwnedContainer, raw: str) -> FileStream:
-    return await wap.open_container_file(container.wap_id, _readable(container, raw))
+class ReadFile(_FileUseCase):
+    """A whole file (at most ``max_file_bytes``), as text when it is UTF-8."""
+
+    def __init__(
+        self, ownership: Ownership, wap: AbstractWap, *, max_file_bytes: int, clock: AbstractClock
+    ) -> None:
+        super().__init__(ownership, wap)
+        self._max_bytes = max_file_bytes
+        self._clock = clock
+
+    async def __call__(self, caller: Caller, container_id: str, raw: str) -> FileRead:
+        container = await self._ownership.container(caller, container_id)
+        path = paths.readable(container, raw)
+        found = await self._wap.read_container_file(
+            container.wap_id, path, max_bytes=self._max_bytes
+        )
+        text: str
+        encoding: Encoding
+        try:
+            text, encoding = found.content.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            text, encoding = base64.b64encode(found.content).decode("ascii"), "base64"
+        # WAP may omit Last-Modified: the read itself is then the freshest moment known.
+        modified = found.last_modified or datetime.fromtimestamp(self._clock.now(), UTC)
+        return FileRead(path, text, encoding, found.size, modified, found.etag)
 
 
-def decode_content(content: str, encoding: str, *, max_bytes: int) -> bytes:
+class OpenFile(_FileUseCase):
+    """A file streamed from WAP, any size. The caller owns (and closes) the stream."""
+
+    async def __call__(self, caller: Caller, container_id: str, raw: str) -> Stream[bytes]:
+        container = await self._ownership.container(caller, container_id)
+        return await self._wap.open_container_file(container.wap_id, paths.readable(container, raw))
+
+
+class _ChangeFile(_FileUseCase):
+    def __init__(
+        self, ownership: Ownership, wap: AbstractWap, events: AbstractEventPublisher
+    ) -> None:
+        super().__init__(ownership, wap)
+        self._events = events
+
+    async def _announce(
+        self,
+        container: OwnedContainer,
+        path: str,
+        action: str,
+        reloaded: Sequence[str],
+        hot_reloaded: bool,
+    ) -> None:
+        await self._events.publish(
+            AgentEvent.about(container, FILE_CHANGED, path=path, action=action)
+        )
+        if hot_reloaded:
+            await self._events.publish(
+                AgentEvent.about(container, CONFIG_RELOADED, files=list(reloaded))
+            )
+
+
+class WriteFile(_ChangeFile):
+    """Creates or replaces a file inside the writable paths (``If-Match`` honoured)."""
+
+    def __init__(
+        self,
+        ownership: Ownership,
+        wap: AbstractWap,
+        events: AbstractEventPublisher,
+        *,
+        max_file_bytes: int,
+    ) -> None:
+        super().__init__(ownership, wap, events)
+        self._max_bytes = max_file_bytes
+
+    async def __call__(
+        self,
+        caller: Caller,
+        container_id: str,
+        raw: str,
+        content: str,
+        encoding: Encoding,
+        *,
+        if_match: str | None,
+    ) -> FileWritten:
+        container = await self._ownership.container(caller, container_id)
+        path = paths.writable(container, raw)
+        data = decode_content(content, encoding, max_bytes=self._max_bytes)
+        result = await self._wap.write_container_file(
+            container.wap_id, path, data, if_match=if_match
+        )
+        written = FileWritten(path, result)
+        await self._announce(
+            container, path, written.action, result.reloaded_files, result.hot_reloaded
+        )
+        return written
+
+
+class DeleteFile(_ChangeFile):
+    """Deletes a file inside the writable paths (``If-Match`` honoured)."""
+
+    async def __call__(
+        self, caller: Caller, container_id: str, raw: str, *, if_match: str | None
+    ) -> FileDeleted:
+        container = await self._ownership.container(caller, container_id)
+        path = paths.writable(container, raw)
+        result = await self._wap.delete_container_file(container.wap_id, path, if_match=if_match)
+        await self._announce(container, path, "deleted", result.reloaded_files, result.hot_reloaded)
+        return FileDeleted(path, result)
+
+
+def decode_content(content: str, encoding: Encoding, *, max_bytes: int) -> bytes:
+    """The bytes a write request carries; 422 for bad base64, 413 above ``max_bytes``."""
     if encoding == "base64":
         try:
             data = base64.b64decode(content.encode("ascii"), validate=True)
@@ -119,46 +238,3 @@ def decode_content(content: str, encoding: str, *, max_bytes: int) -> bytes:
             extra={"limit": max_bytes},
         )
     return data
-
-
-async def _announce(
-    events: AbstractEventPublisher,
-    container: OwnedContainer,
-    path: str,
-    action: str,
-    reloaded: tuple[str, ...] | list[str],
-    hot_reloaded: bool,
-) -> None:
-    await events.publish(AgentEvent.about(container, FILE_CHANGED, path=path, action=action))
-    if hot_reloaded:
-        await events.publish(AgentEvent.about(container, CONFIG_RELOADED, files=list(reloaded)))
-
-
-async def write_file(
-    wap: AbstractWap,
-    events: AbstractEventPublisher,
-    container: OwnedContainer,
-    raw: str,
-    data: bytes,
-    *,
-    if_match: str | None,
-) -> tuple[str, WriteResult]:
-    path = _writable(container, raw)
-    result = await wap.write_container_file(container.wap_id, path, data, if_match=if_match)
-    action = "created" if result.created else "updated"
-    await _announce(events, container, path, action, result.reloaded_files, result.hot_reloaded)
-    return path, result
-
-
-async def delete_file(
-    wap: AbstractWap,
-    events: AbstractEventPublisher,
-    container: OwnedContainer,
-    raw: str,
-    *,
-    if_match: str | None,
-) -> tuple[str, DeleteResult]:
-    path = _writable(container, raw)
-    result = await wap.delete_container_file(container.wap_id, path, if_match=if_match)
-    await _announce(events, container, path, "deleted", result.reloaded_files, result.hot_reloaded)
-    return path, result

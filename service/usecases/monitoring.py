@@ -1,15 +1,26 @@
-"""Health, stats and logs of the caller's agents."""
+"""Health (one and all), stats and logs of the caller's agents."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from service.domain import OwnedContainer
 from service.repository import AbstractContainerRepository
-from service.wap import AbstractWap, HealthEntry
+from service.sessions import Caller
+from service.usecases.ownership import Ownership
+from service.wap import (
+    AbstractWap,
+    ContainerHealth,
+    ContainerStats,
+    HealthEntry,
+    LogOptions,
+    Stream,
+)
 
 HEALTH_STATES = ("healthy", "unhealthy", "starting", "none", "unknown")
+DEFAULT_TAIL = 100  # as the contract's default for `tail`
 
 
 @dataclass(frozen=True)
@@ -30,12 +41,55 @@ class HealthSummary:
         return counts
 
 
-async def health_summary(
-    repository: AbstractContainerRepository, wap: AbstractWap, account_id: str
-) -> HealthSummary:
-    """One WAP call; only the caller's containers, each named by its Armory id."""
-    mine = await repository.list_owned(account_id)
-    if not mine:
-        return HealthSummary(())
-    reported = {entry.id: entry for entry in (await wap.get_all_container_health()).containers}
-    return HealthSummary(tuple(SummaryItem(c, reported.get(c.wap_id)) for c in mine))
+class SummariseHealth:
+    """The health of every container the caller owns: one WAP call, filtered here."""
+
+    def __init__(self, repository: AbstractContainerRepository, wap: AbstractWap) -> None:
+        self._repository = repository
+        self._wap = wap
+
+    async def __call__(self, caller: Caller) -> HealthSummary:
+        mine = await self._repository.list_owned(caller.account_id)
+        if not mine:
+            return HealthSummary(())
+        reported = {e.id: e for e in (await self._wap.get_all_container_health()).containers}
+        return HealthSummary(tuple(SummaryItem(c, reported.get(c.wap_id)) for c in mine))
+
+
+class _ContainerQuery:
+    def __init__(self, ownership: Ownership, wap: AbstractWap) -> None:
+        self._ownership = ownership
+        self._wap = wap
+
+
+class GetHealth(_ContainerQuery):
+    async def __call__(self, caller: Caller, container_id: str) -> ContainerHealth:
+        container = await self._ownership.container(caller, container_id)
+        return await self._wap.get_container_health(container.wap_id)
+
+
+class GetStats(_ContainerQuery):
+    async def __call__(self, caller: Caller, container_id: str) -> ContainerStats:
+        container = await self._ownership.container(caller, container_id)
+        return await self._wap.get_container_stats(container.wap_id)
+
+
+def log_options(tail: int | None, since: datetime | None, timestamps: bool) -> LogOptions:
+    """The last ``tail`` lines (``DEFAULT_TAIL`` when not given), optionally since ``since``."""
+    return LogOptions(
+        tail=DEFAULT_TAIL if tail is None else tail, since=since, timestamps=timestamps
+    )
+
+
+class ReadLogs(_ContainerQuery):
+    async def __call__(self, caller: Caller, container_id: str, options: LogOptions) -> list[str]:
+        container = await self._ownership.container(caller, container_id)
+        return await self._wap.get_container_logs(container.wap_id, options)
+
+
+class FollowLogs(_ContainerQuery):
+    """The recent lines, then each new one as it is logged. The caller closes the stream."""
+
+    async def __call__(self, caller: Caller, container_id: str, options: LogOptions) -> Stream[str]:
+        container = await self._ownership.container(caller, container_id)
+        return await self._wap.follow_container_logs(container.wap_id, options)

@@ -10,6 +10,8 @@ from service import errors
 from service.domain import CatalogueEntry, OwnedContainer, VersionUpdate
 from service.events import VERSION_UPDATE, AbstractEventPublisher, AgentEvent
 from service.repository import AbstractContainerRepository
+from service.sessions import Caller
+from service.usecases.ownership import Ownership
 from service.wap import AbstractWap
 
 
@@ -20,67 +22,83 @@ class Versions:
     history: Sequence[VersionUpdate]
 
 
-async def list_versions(
-    repository: AbstractContainerRepository, container: OwnedContainer
-) -> Versions:
-    available, history = await asyncio.gather(
-        repository.catalogue(container.image), repository.history(container.id)
-    )
-    return Versions(container, available, history)
+class ListVersions:
+    """The released tags of the container's image and its update history (no WAP call)."""
+
+    def __init__(self, ownership: Ownership, repository: AbstractContainerRepository) -> None:
+        self._ownership = ownership
+        self._repository = repository
+
+    async def __call__(self, caller: Caller, container_id: str) -> Versions:
+        container = await self._ownership.container(caller, container_id)
+        available, history = await asyncio.gather(
+            self._repository.catalogue(container.image), self._repository.history(container.id)
+        )
+        return Versions(container, available, history)
 
 
-async def update_version(
-    repository: AbstractContainerRepository,
-    wap: AbstractWap,
-    events: AbstractEventPublisher,
-    container: OwnedContainer,
-    tag: str,
-    requested_by: str,
-) -> VersionUpdate:
-    """Move the container to a catalogued tag of its image.
+class UpdateVersion:
+    """Moves the container to a catalogued tag of its image.
 
     The outcome is always recorded. WAP refusing the tag answers the recorded failure;
     any other WAP error is recorded as a failure and raised. The update runs shielded
-    from client disconnects, so a record is never left ``updating``.
+    from client disconnects, so a record is never left ``updating`` by a cancelled
+    request. ``agent-version-update`` goes out when it starts and when it ends.
     """
-    catalogue = await repository.catalogue(container.image)
-    if tag not in {entry.tag for entry in catalogue}:
-        raise errors.Unprocessable(
-            f"{tag!r} is not a released version of {container.image}.",
-            code="unknown_tag",
-            errors=[errors.FieldError("body.tag", "is not in the version catalogue")],
-        )
-    if tag == container.tag:
-        raise errors.Conflict(f"The agent already runs {container.image}:{tag}.")
-    update = await repository.begin_update(container, tag, requested_by)
-    return await asyncio.shield(_run_update(repository, wap, events, container, update))
 
+    def __init__(
+        self,
+        ownership: Ownership,
+        repository: AbstractContainerRepository,
+        wap: AbstractWap,
+        events: AbstractEventPublisher,
+    ) -> None:
+        self._ownership = ownership
+        self._repository = repository
+        self._wap = wap
+        self._events = events
 
-async def _run_update(
-    repository: AbstractContainerRepository,
-    wap: AbstractWap,
-    events: AbstractEventPublisher,
-    container: OwnedContainer,
-    update: VersionUpdate,
-) -> VersionUpdate:
-    def announce(status: str) -> AgentEvent:
-        return AgentEvent.about(
-            container, VERSION_UPDATE, oldTag=update.old_tag, newTag=update.new_tag, status=status
-        )
+    async def __call__(self, caller: Caller, container_id: str, tag: str) -> VersionUpdate:
+        container = await self._ownership.container(caller, container_id)
+        catalogue = await self._repository.catalogue(container.image)
+        if tag not in {entry.tag for entry in catalogue}:
+            raise errors.Unprocessable(
+                f"{tag!r} is not a released version of {container.image}.",
+                code="unknown_tag",
+                errors=[errors.FieldError("body.tag", "is not in the version catalogue")],
+            )
+        if tag == container.tag:
+            raise errors.Conflict(f"The agent already runs {container.image}:{tag}.")
+        update = await self._repository.begin_update(container, tag, caller.account_id)
+        return await asyncio.shield(self._run(container, update))
 
-    await events.publish(announce("updating"))
-    try:
-        await wap.update_container_image(container.wap_id, container.image, update.new_tag)
-    except errors.ApiError as exc:
-        failed = await repository.finish_update(update.id, succeeded=False, error=exc.detail)
-        await events.publish(announce("failed"))
-        if isinstance(exc, errors.Unprocessable):
-            return failed
-        raise
-    except BaseException:
-        await repository.finish_update(update.id, succeeded=False, error="interrupted")
-        await events.publish(announce("failed"))
-        raise
-    completed = await repository.finish_update(update.id, succeeded=True)
-    await events.publish(announce("completed"))
-    return completed
+    async def _run(self, container: OwnedContainer, update: VersionUpdate) -> VersionUpdate:
+        def announce(status: str) -> AgentEvent:
+            return AgentEvent.about(
+                container,
+                VERSION_UPDATE,
+                oldTag=update.old_tag,
+                newTag=update.new_tag,
+                status=status,
+            )
+
+        await self._events.publish(announce("updating"))
+        try:
+            await self._wap.update_container_image(
+                container.wap_id, container.image, update.new_tag
+            )
+        except errors.ApiError as exc:
+            failed = await self._repository.finish_update(
+                update.id, succeeded=False, error=exc.detail
+            )
+            await self._events.publish(announce("failed"))
+            if isinstance(exc, errors.Unprocessable):
+                return failed
+            raise
+        except BaseException:
+            await self._repository.finish_update(update.id, succeeded=False, error="interrupted")
+            await self._events.publish(announce("failed"))
+            raise
+        completed = await self._repository.finish_update(update.id, succeeded=True)
+        await self._events.publish(announce("completed"))
+        return completed

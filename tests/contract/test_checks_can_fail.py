@@ -21,15 +21,15 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from service import demo, errors
-from service.events import RecordingEventPublisher
-from service.http import common, problems, routes
+from service.http import pipeline, problems
 from service.http.contract import Contract, ValidRequest
 from service.http.render import json_response
-from service.sessions import AbstractSessionVerifier, Caller
+from service.sessions import Caller
 from tests.contract.engine import engine_config, run_engine
 from tests.contract.matrix import CREDENTIALS, samples_by_operation, violations
 from tests.contract.schemas import contract_schema
 from tests.contract.stack import Stack
+from tests.fakes.events import RecordingEventPublisher
 
 # --- broken pieces --------------------------------------------------------------------
 
@@ -38,10 +38,13 @@ async def wrong_shape(call: Any) -> HTTPResponse:
     return json_response({"containerId": call.container_id, "status": "fine"})
 
 
-async def undocumented_status(call: Any) -> HTTPResponse:
-    response = await routes.HANDLERS["getAgentStats"](call)
-    response.status = 201
-    return response
+def undocumented_status(real: Any) -> Any:
+    async def handler(call: Any) -> HTTPResponse:
+        response: HTTPResponse = await real(call)
+        response.status = 201
+        return response
+
+    return handler
 
 
 async def plain_text(call: Any) -> HTTPResponse:
@@ -69,11 +72,10 @@ def delete_that_keeps_the_file(real: Any) -> Any:
     """Answers like a delete, but never deletes."""
 
     async def handler(call: Any) -> HTTPResponse:
-        container = await common.mine(call)
         return json_response(
             {
-                "containerId": container.id,
-                "path": common.file_path(call),
+                "containerId": call.container_id,
+                "path": call.file_path,
                 "action": "deleted",
                 "hotReloaded": False,
                 "reloadedFiles": [],
@@ -125,11 +127,26 @@ class StrictUtf8Contract(Contract):
         return super().validate(request, operation, path_params)
 
 
-class AnyoneIsAlice(AbstractSessionVerifier):
-    """Sessions that are never checked."""
+def sessions_never_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every request is alice's, whatever credentials it carries (or none)."""
 
-    async def verify(self, **kwargs: Any) -> Caller:
+    async def anyone_is_alice(self: Any, request: Request) -> Caller:
         return Caller("alice", "session", 4102444800.0)
+
+    monkeypatch.setattr(pipeline.Pipeline, "caller", anyone_is_alice)
+
+
+def wrap_handlers(
+    monkeypatch: pytest.MonkeyPatch, wraps: Mapping[str, Callable[[Any], Any]]
+) -> None:
+    """Handlers of the operations in ``wraps`` replaced by ``wraps[op](real_handler)``."""
+    real_handlers_of = pipeline.handlers_of
+
+    def handlers_of(groups: Any) -> Any:
+        found = real_handlers_of(groups)
+        return {op: wraps[op](h) if op in wraps else h for op, h in found.items()}
+
+    monkeypatch.setattr(pipeline, "handlers_of", handlers_of)
 
 
 def _patched_from_sanic(change: Callable[[dict[str, str]], None]) -> Any:
@@ -154,6 +171,7 @@ class Breakage:
     phases: tuple[str, ...] = ("examples", "coverage", "fuzzing")
     handlers: Mapping[str, Callable[[Any], Any]] = field(default_factory=dict)
     adapters: Callable[[], dict[str, Any]] = dict
+    sessions_unchecked: bool = False
     from_sanic: Callable[[dict[str, str]], None] | None = None
     config: Mapping[str, Any] = field(default_factory=dict)  # more schemathesis.toml keys
     max_examples: int = 10
@@ -164,7 +182,7 @@ BREAKAGES = [
     Breakage("response_schema_conformance", "a body of the wrong shape", ("getAgentHealth",),
              ("examples", "fuzzing"), {"getAgentHealth": lambda real: wrong_shape}),
     Breakage("status_code_conformance", "an undocumented status", ("getAgentStats",),
-             ("examples", "fuzzing"), {"getAgentStats": lambda real: undocumented_status}),
+             ("examples", "fuzzing"), {"getAgentStats": undocumented_status}),
     Breakage("content_type_conformance", "an undocumented media type", ("getAgentStats",),
              ("examples", "fuzzing"), {"getAgentStats": lambda real: plain_text}),
     Breakage("response_headers_conformance", "a file read without its ETag", ("readAgentFile",),
@@ -188,13 +206,13 @@ BREAKAGES = [
              ("getAgentStats",), ("coverage",),
              from_sanic=lambda headers: headers.update(Allow=headers.get("Allow", "") + ", PUT")),
     Breakage("ignored_auth", "sessions never checked", ("getAgentStats",),
-             ("examples", "coverage"), adapters=lambda: {"sessions": AnyoneIsAlice()}),
+             ("examples", "coverage"), sessions_unchecked=True),
     # openapi.yaml declares no required header: `Authorization` has an alternative (the
     # session cookie), so Schemathesis sends no "missing Authorization" case and this check
     # has nothing to look at (ignored_auth covers missing credentials). Without the cookie
     # scheme the header is required, and the check is live:
     Breakage("missing_required_header", "sessions never checked", ("getAgentStats",),
-             ("coverage",), adapters=lambda: {"sessions": AnyoneIsAlice()}, bearer_only=True),
+             ("coverage",), sessions_unchecked=True, bearer_only=True),
 ]  # fmt: skip
 
 
@@ -202,8 +220,9 @@ BREAKAGES = [
 def test_the_check_reports_a_broken_app(
     served: Any, monkeypatch: pytest.MonkeyPatch, breakage: Breakage
 ) -> None:
-    for op_id, wrap in breakage.handlers.items():
-        monkeypatch.setitem(routes.HANDLERS, op_id, wrap(routes.HANDLERS[op_id]))
+    wrap_handlers(monkeypatch, breakage.handlers)
+    if breakage.sessions_unchecked:
+        sessions_never_checked(monkeypatch)
     if breakage.from_sanic is not None:
         monkeypatch.setattr(problems, "_from_sanic", _patched_from_sanic(breakage.from_sanic))
     spec = None
@@ -251,11 +270,7 @@ def test_use_after_free_reports_a_delete_that_keeps_the_file(
 ) -> None:
     from tests.contract import test_stateful
 
-    monkeypatch.setitem(
-        routes.HANDLERS,
-        "deleteAgentFile",
-        delete_that_keeps_the_file(routes.HANDLERS["deleteAgentFile"]),
-    )
+    wrap_handlers(monkeypatch, {"deleteAgentFile": delete_that_keeps_the_file})
 
     class BrokenDeleteWorkflows(test_stateful.AliceWorkflows):
         check_model = False  # let Schemathesis' own check be the one that fails
@@ -321,8 +336,11 @@ def test_the_matrix_reports_a_repository_that_ignores_the_account(served: Any) -
     assert any("WAP got" in f or "got 200" in f for f in found), found
 
 
-def test_the_matrix_reports_sessions_that_are_never_checked(served: Any) -> None:
-    with served(sessions=AnyoneIsAlice()) as stack:
+def test_the_matrix_reports_sessions_that_are_never_checked(
+    served: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sessions_never_checked(monkeypatch)
+    with served() as stack:
         found = _matrix(stack)
     for credential in ("no token", "garbage", "expired", "wrongly signed"):
         assert any(f" / {credential}: expected 401" in f for f in found), credential

@@ -15,9 +15,9 @@ from typing import Any
 
 from sanic.response import HTTPResponse
 
-from service.http import routes
 from service.http.render import json_response
 from tests.contract.qa import REPO_ROOT
+from tests.contract.test_checks_can_fail import wrap_handlers
 
 TIMEOUT = 300
 
@@ -54,7 +54,7 @@ def test_the_qa_command_fails_when_a_deployment_breaks_its_contract(
     async def wrong_shape(call: Any) -> HTTPResponse:
         return json_response({"containerId": call.container_id, "status": "fine"})
 
-    monkeypatch.setitem(routes.HANDLERS, "getAgentHealth", wrong_shape)
+    wrap_handlers(monkeypatch, {"getAgentHealth": lambda real: wrong_shape})
     junit = tmp_path / "junit.xml"
     with served() as stack:
         done = qa(

@@ -1,0 +1,84 @@
+"""The health watch: one poll of WAP's bulk health, and what counts as a change.
+
+Rules:
+
+* One ``wap.get_all_container_health()`` call; WAP's ids are mapped to our
+  containers with one repository query; ids we do not know are ignored.
+* A change of a container's ``health`` publishes ``agent-health-update``
+  ``{containerId, health, resources}``. Resources alone changing (they change on
+  every poll) does not.
+* The first observation of a container counts as a change: a container that has just
+  been launched (or that WAP reports again after it had vanished) announces its
+  health once. What was seen is kept in the health memory, so a takeover by another
+  instance does not re-announce every container when that memory is shared.
+
+Scheduling (the interval, one poller per deployment) is the real-time layer's
+business: see ``service.realtime.health``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from service.domain import OwnedContainer
+from service.events import HEALTH_UPDATE, AbstractEventPublisher, AgentEvent
+from service.health_memory import AbstractHealthMemory
+from service.repository import AbstractContainerRepository
+from service.wap import AbstractWap, HealthEntry
+
+
+def health_changes(
+    previous: Mapping[str, str],
+    containers: Sequence[OwnedContainer],
+    entries: Mapping[str, HealthEntry],
+) -> tuple[list[AgentEvent], dict[str, str]]:
+    """The events to publish, and the health to remember (containerId → health)."""
+    current: dict[str, str] = {}
+    changed: list[AgentEvent] = []
+    for container in containers:
+        entry = entries.get(container.wap_id)
+        if entry is None:
+            continue
+        current[container.id] = entry.health
+        if previous.get(container.id) != entry.health:
+            changed.append(health_event(container, entry))
+    return changed, current
+
+
+def health_event(container: OwnedContainer, entry: HealthEntry) -> AgentEvent:
+    return AgentEvent.about(
+        container,
+        HEALTH_UPDATE,
+        health=entry.health,
+        resources={
+            "cpuPercent": entry.resources.cpu_percent,
+            "memoryBytes": entry.resources.memory_bytes,
+            "memoryLimitBytes": entry.resources.memory_limit_bytes,
+        },
+    )
+
+
+class PollHealth:
+    """Polls WAP once and publishes the changes; returns how many were published."""
+
+    def __init__(
+        self,
+        wap: AbstractWap,
+        repository: AbstractContainerRepository,
+        events: AbstractEventPublisher,
+        memory: AbstractHealthMemory,
+    ) -> None:
+        self._wap = wap
+        self._repository = repository
+        self._events = events
+        self._memory = memory
+
+    async def __call__(self) -> int:
+        summary = await self._wap.get_all_container_health()
+        entries = {entry.id: entry for entry in summary.containers}
+        containers = await self._repository.list_by_wap_ids(list(entries))
+        changed, current = health_changes(await self._memory.load(), containers, entries)
+        for event in changed:
+            await self._events.publish(event)
+        await self._memory.save(current)
+        return len(changed)
