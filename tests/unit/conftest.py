@@ -87,4 +87,5 @@ def world() -> World:
             hot_reload_dirs=(INSTRUCTIONS,),
             logs=("line 1", "line 2", "line 3"),
         )
-    return World(clock, wap, repository, RecordingEventPublisher(clock=clock), Ownership(repository))
+    events = RecordingEventPublisher(clock=clock)
+    return World(clock, wap, repository, events, Ownership(repository))

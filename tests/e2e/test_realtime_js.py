@@ -24,7 +24,7 @@ from tests.fixtures.events import assert_event, assert_message
 from tests.fixtures.sockets import publish
 from tests.operations import ALICE_MAIN
 
-JS_DIR = Path(__file__).resolve().parent / "js"
+JS_DIR = Path(__file__).resolve().parents[1] / "js"
 
 
 def _need(tool: str) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 BENCH_REF = Path(os.environ.get("BENCH_REF", REPO.parent / "shared" / "bench-ref"))
 WORK = Path(os.environ.get("BENCH_WORK", "/tmp/bench-work"))
 PORTS = (18081, 18090, 18100, 18567)  # nginx WAP, fastify-ref, ours, SuperTokens stand-in

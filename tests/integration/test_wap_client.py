@@ -53,7 +53,7 @@ BASIC = "Basic " + base64.b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode()
 # A WAP id that must be quoted: a client that forgot would send a different path.
 WAP_ID = "wap 7f/3a"
 QUOTED = "wap%207f%2F3a"
-CONTRACT_PATH = Path(__file__).resolve().parents[1] / "contracts" / "wap.yaml"
+CONTRACT_PATH = Path(__file__).resolve().parents[2] / "contracts" / "wap.yaml"
 
 AT = "2026-11-29T10:15:00Z"
 AT_DT = datetime(2026, 11, 29, 10, 15, tzinfo=UTC)

@@ -112,7 +112,7 @@ def _variables(cls: type[Any] = Settings) -> dict[str, dataclasses.Field[Any]]:
 
 def _readme_settings() -> dict[str, str]:
     """The README's Settings table: each variable's default cell."""
-    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     table = readme.split("\n## Settings\n", 1)[1].split("\n## ", 1)[0]
     cells: dict[str, str] = {}
     for line in table.splitlines():

@@ -20,7 +20,7 @@ from service.events import (
 from service.wap import HEALTH_STATUSES
 from tests.fixtures.events import events_document, message, payload_validator
 
-OPENAPI = Path(__file__).resolve().parent.parent / "openapi.yaml"
+OPENAPI = Path(__file__).resolve().parents[2] / "openapi.yaml"
 
 # The spec's fields of each event (service/events.py), plus what the publisher stamps.
 FIELDS = {

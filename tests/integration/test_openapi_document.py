@@ -16,7 +16,7 @@ from referencing.jsonschema import DRAFT202012
 
 from service import errors
 
-SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi.yaml"
+SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi.yaml"
 DOC_URI = "urn:armory:openapi"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 PROBLEM_REF = "#/components/schemas/Problem"

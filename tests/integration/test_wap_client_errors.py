@@ -20,7 +20,7 @@ import respx
 from service import errors
 from service.adapters.wap_client import WapClient
 from service.wap import EnvVariables, LogOptions, Stream
-from tests.test_wap_client import (
+from tests.integration.test_wap_client import (
     AT,
     BASE_URL,
     PASSWORD,

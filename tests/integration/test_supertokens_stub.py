@@ -27,7 +27,7 @@ from supertokens_stub.keys import StubKey, load_or_create_key
 from supertokens_stub.server import StubCore
 from supertokens_stub.tokens import mint_access_token
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
