@@ -71,6 +71,15 @@ class OwnedContainer:
     instructions_dir: str | None = None
     supports_hot_reload: bool = False
 
+    def hot_reloads(self, path: str) -> bool:
+        """Whether a change to ``path`` is one the agent hot-reloads: it supports hot
+        reload and ``path`` lies under its instructions directory."""
+        return (
+            self.supports_hot_reload
+            and self.instructions_dir is not None
+            and _under_any(path, (self.instructions_dir,))
+        )
+
 
 @dataclass(frozen=True)
 class CatalogueEntry:

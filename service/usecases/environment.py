@@ -82,9 +82,12 @@ class PatchEnv:
                 code="protected_variable",
                 errors=[FieldError(f"body.{n}", "is protected") for n in refused],
             )
+        # WAP answers the resulting environment only: what it was before tells which of
+        # the patched names really changed (a patch that sets a value again changes nothing).
+        before = (await self._wap.get_container_env(container.wap_id)).variables
         to_set = {n: v for n, v in patch.items() if v is not None}
         to_unset = [n for n, v in patch.items() if v is None]
         result = await self._wap.update_container_env(container.wap_id, to_set, to_unset)
-        return EnvPatched(
-            present(result.variables, reveal=False), sorted(patch), result.restart_required
-        )
+        after = result.variables
+        changed = sorted(n for n in patch if before.get(n) != after.get(n))
+        return EnvPatched(present(after, reveal=False), changed, result.restart_required)

@@ -164,7 +164,9 @@ class _ChangeFile(_FileUseCase):
         await self._events.publish(
             AgentEvent.about(container, FILE_CHANGED, path=path, action=action)
         )
-        if hot_reloaded:
+        # WAP's word alone is not enough: only an agent that hot-reloads its instructions
+        # directory announces a reload (DESIGN.md, decision 7).
+        if hot_reloaded and container.hot_reloads(path):
             await self._events.publish(
                 AgentEvent.about(container, CONFIG_RELOADED, files=list(reloaded))
             )
