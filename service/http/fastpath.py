@@ -1,153 +1,297 @@
 """A compiled fast path for requests that obviously satisfy the contract.
 
-openapi-core resolves the document on every request (about 0.7 ms for a bare
-GET on the development machine, more than everything else on the hot path). At
-start-up this module compiles each operation's parameters and body schema into
-plain checks. A request they accept is unmarshalled here; anything else (or any
-operation using a schema feature not compiled here) goes to openapi-core, which
-stays the authority on errors. The checks are deliberately at least as strict
-as openapi-core: the fast path may only say yes to what openapi-core says yes to.
+openapi-core resolves the document on every request (about 0.7 ms for a bare GET, more
+than everything else on the hot path). This module compiles each operation's parameters
+and body once; a request they accept is unmarshalled here, anything else goes to
+openapi-core, the authority on errors. What the fast path accepts, openapi-core (as
+``contract.py`` sets it up) accepts too, with an equal value of the same types, by
+construction: every schema, nested ones included, is held to an allowlist of keywords
+(anything else, such as a body's ``format``, ``nullable`` or ``readOnly``, leaves the
+parameters, so the operation, or the body to openapi-core); values are checked by
+openapi-core's own validator and format checker; raw parameters are cast only where
+openapi-core's cast gives the same value, formats unmarshalled by its own functions; and
+for allowlisted body schemas its unmarshalling only copies containers and fills in the
+defaults of missing properties, as ``_Node`` does.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
-import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import SchemaError
+from jsonschema.protocols import Validator
+from openapi_core.unmarshalling.request.unmarshallers import V31RequestUnmarshaller
 
-_INT = re.compile(r"^-?[0-9]{1,18}$")
-_NUMBER = re.compile(r"^-?[0-9]{1,18}(\.[0-9]{1,18})?$")
-_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_SCALAR_KEYS = {
-    "type",
-    "format",
-    "pattern",
-    "minLength",
-    "maxLength",
-    "minimum",
-    "maximum",
-    "enum",
-    "default",
-    "description",
-    "examples",
-    "example",
-    "title",
-}
-_MISSING = object()
+# What contract.py's unmarshaller uses: the OAS 3.1 validator class, its format
+# checker (openapi-core gives it OAS 3.0's), the format unmarshallers.
+_UNMARSHALLERS = V31RequestUnmarshaller.schema_unmarshallers_factory
+_VALIDATORS = _UNMARSHALLERS.schema_validators_factory
+_DIALECT = "https://spec.openapis.org/oas/3.1/dialect/base"
+
+_ANNOTATIONS = frozenset({"description", "title", "example", "examples", "$comment"})
+_BRANCHES = frozenset({"oneOf", "anyOf", "allOf"})
+_KEYWORDS = _ANNOTATIONS | _BRANCHES | {
+    "type", "enum", "const", "default", "format", "minLength", "maxLength", "pattern",
+    "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
+    "properties", "required", "additionalProperties", "propertyNames", "minProperties",
+    "maxProperties", "items", "minItems", "maxItems", "uniqueItems", "not",
+}  # fmt: skip
+# The formats compiled (in parameters only), and the type openapi-core unmarshals each to.
+_FORMATS: dict[str, type] = {"uuid": UUID, "date-time": datetime}
+_PARAM_KEYS = _ANNOTATIONS - {"title", "$comment"} | {
+    "name", "in", "required", "schema", "style", "explode",
+}  # fmt: skip
+_STYLES = {"path": "simple", "header": "simple", "query": "form"}
+_BODY_KEYS = frozenset({"content", "required", "description"})
+_MEDIA_KEYS = frozenset({"schema", "example", "examples"})
+# Bodies openapi-core reads with json.loads, and whether the Content-Type may carry a
+# charset: openapi-core passes media type parameters on as keyword arguments (some names
+# break it), and contract.py's _json_body for merge patches takes none.
+_JSON_MEDIA = {"application/json": True, "application/merge-patch+json": False}
+_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+_MISSING: Any = object()
+_INT = re.compile(r"-?[0-9]{1,18}")
+_NUMBER = re.compile(r"-?[0-9]{1,18}(?:\.[0-9]{1,18})?")
+_BOOLEANS = {"true": True, "false": False}
 
 
 class NotCompilable(Exception):
     """The operation uses something this fast path does not handle: openapi-core only."""
 
 
-def resolve(node: Any, root: Mapping[str, Any]) -> Any:
-    """Inline local ``$ref``s (the document has no recursive schemas)."""
-    if isinstance(node, dict):
-        if "$ref" in node:
-            ref = node["$ref"]
-            if not isinstance(ref, str) or not ref.startswith("#/"):
-                raise NotCompilable(f"non-local $ref {ref!r}")
-            target: Any = root
-            for part in ref[2:].split("/"):
-                target = target[part.replace("~1", "/").replace("~0", "~")]
-            merged = {**resolve(target, root), **{k: v for k, v in node.items() if k != "$ref"}}
-            return merged
-        return {k: resolve(v, root) for k, v in node.items()}
-    if isinstance(node, list):
-        return [resolve(v, root) for v in node]
-    return node
+def _deref(node: Any, root: Mapping[str, Any], refs: tuple[str, ...] = ()) -> tuple[Any, Any]:
+    """Follow local ``$ref``s; ``refs`` are those being expanded (to refuse recursion)."""
+    while isinstance(node, dict) and "$ref" in node:
+        ref = node["$ref"]
+        # A schema's sibling keywords apply beside the target's: not inlined here.
+        if set(node) - {"$ref", "description", "summary"}:
+            raise NotCompilable("$ref with sibling keywords")
+        if not isinstance(ref, str) or not ref.startswith("#/") or "%" in ref or ref in refs:
+            raise NotCompilable(f"$ref {ref!r}")
+        refs, node = (*refs, ref), root
+        for part in ref[2:].split("/"):
+            key = part.replace("~1", "/").replace("~0", "~")
+            if not isinstance(node, dict) or key not in node:
+                raise NotCompilable(f"unresolvable $ref {ref!r}")
+            node = node[key]
+    return node, refs
 
 
-def _scalar(schema: Mapping[str, Any]) -> Callable[[str], Any]:
-    """A parser for one string-valued parameter: returns the value or ``_MISSING``."""
-    if set(schema) - _SCALAR_KEYS:
-        raise NotCompilable(f"parameter schema keywords {sorted(set(schema) - _SCALAR_KEYS)}")
-    kind, fmt, pattern = schema.get("type"), schema.get("format"), schema.get("pattern")
-    enum = schema.get("enum")
-    regex = re.compile(pattern) if pattern else None
-    if kind not in ("string", "integer", "boolean", "number"):
-        raise NotCompilable(f"parameter type {kind!r}")
-    if kind == "string" and fmt not in (None, "uuid", "date-time"):
-        raise NotCompilable(f"string format {fmt!r}")
+def _is_json(value: Any) -> bool:
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_json(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_is_json(v) for v in value)
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return value is None or isinstance(value, (str, int, bool))
 
-    def parse(raw: str) -> Any:
-        value: Any
-        if kind == "string":
-            if fmt == "uuid":
-                if not _UUID.match(raw):
-                    return _MISSING
-                value = uuid.UUID(raw)
-            elif fmt == "date-time":
-                if not _RFC3339.match(raw):
-                    return _MISSING
-                try:
-                    value = datetime.fromisoformat(raw.upper().replace("Z", "+00:00"))
-                except ValueError:
-                    return _MISSING
-            else:
-                value = raw
-            text = raw
-            if "minLength" in schema and len(text) < schema["minLength"]:
-                return _MISSING
-            if "maxLength" in schema and len(text) > schema["maxLength"]:
-                return _MISSING
-            if regex is not None and not regex.search(text):
-                return _MISSING
-        elif kind == "boolean":
-            if raw not in ("true", "false"):
-                return _MISSING
-            value = raw == "true"
-        else:
-            if not (_INT if kind == "integer" else _NUMBER).match(raw):
-                return _MISSING
-            value = int(raw) if kind == "integer" else float(raw)
-            if "minimum" in schema and value < schema["minimum"]:
-                return _MISSING
-            if "maximum" in schema and value > schema["maximum"]:
-                return _MISSING
-        if enum is not None and value not in enum:
-            return _MISSING
+
+def _validator(schema: dict[str, Any]) -> Validator:
+    try:
+        _VALIDATORS.schema_validator_cls.check_schema(schema)
+    except SchemaError as exc:
+        raise NotCompilable(f"invalid schema: {exc.message}") from exc
+    return _VALIDATORS.schema_validator_cls(schema, format_checker=_VALIDATORS.get_format_checker())
+
+
+class _Node:
+    """How openapi-core rebuilds a value valid against an allowlisted schema (a new node:
+    against none). Containers are copied, missing properties get their defaults."""
+
+    __slots__ = ("properties", "defaults", "additional", "items")
+
+    def __init__(self) -> None:
+        self.properties: dict[str, _Node] = {}
+        self.defaults: dict[str, Any] = {}
+        self.additional: _Node | None = self  # None: additionalProperties is false
+        self.items: _Node = self
+
+    def rebuild(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return [self.items.rebuild(item) for item in value]
+        if not isinstance(value, dict):
+            return value
+        out: dict[str, Any] = {}  # openapi-core's order: declared properties, then the rest
+        for name, node in self.properties.items():
+            if name in value:
+                out[name] = node.rebuild(value[name])
+            elif name in self.defaults:
+                out[name] = node.rebuild(self.defaults[name])
+        if self.additional is not None:
+            for name, item in value.items():
+                if name not in out:
+                    out[name] = self.additional.rebuild(item)
+        return out
+
+
+def _walk(raw: Any, root: Mapping[str, Any], refs: Any, role: str) -> tuple[dict[str, Any], _Node]:
+    """The schema inlined for the validator, and how openapi-core rebuilds its values.
+
+    ``role`` is what openapi-core does with the schema: ``param`` (a parameter's: its
+    format is unmarshalled, its default used), ``property`` (its default is used),
+    ``nested`` (a body, items, additionalProperties: a default would be ignored) or
+    ``branch`` (oneOf/anyOf/allOf/not/propertyNames: openapi-core would merge a
+    branch's properties and defaults into the object; we allow none).
+    """
+    schema, refs = _deref(raw, root, refs)
+    if not isinstance(schema, dict):
+        raise NotCompilable("boolean schema")
+    if unknown := set(schema) - _KEYWORDS:
+        raise NotCompilable(f"schema keywords {sorted(unknown)}")
+    if ("format" in schema and role != "param") or (
+        "default" in schema and role not in ("param", "property")
+    ):
+        raise NotCompilable(f"format or default in a {role} schema")
+    if "properties" in schema and role == "branch":
+        raise NotCompilable("properties in a oneOf/anyOf/allOf/not branch")
+    try:
+        re.compile(schema.get("pattern", ""))
+    except (re.error, TypeError) as exc:
+        raise NotCompilable("invalid pattern") from exc
+    inlined = {k: v for k, v in schema.items() if k not in _ANNOTATIONS}
+    node = _Node()
+    for key in _BRANCHES & set(schema):
+        if not isinstance(schema[key], list):
+            raise NotCompilable(f"{key} is not a list")
+        inlined[key] = [_walk(sub, root, refs, "branch")[0] for sub in schema[key]]
+    for key in ("propertyNames", "not"):
+        if key in schema:
+            inlined[key] = _walk(schema[key], root, refs, "branch")[0]
+    if "items" in schema:
+        inlined["items"], node.items = _walk(schema["items"], root, refs, "nested")
+    additional = schema.get("additionalProperties", True)
+    if additional is False:
+        node.additional = None
+    elif additional is not True:
+        inlined["additionalProperties"], node.additional = _walk(additional, root, refs, "nested")
+    if not isinstance(properties := schema.get("properties", {}), dict):
+        raise NotCompilable("properties is not an object")
+    if properties:
+        inlined["properties"] = {}
+    for name, sub in properties.items():
+        prop, node.properties[name] = _walk(sub, root, refs, "property")
+        inlined["properties"][name] = prop
+        if "default" in prop:
+            # openapi-core validates a default it fills in: an invalid one refuses.
+            if not _is_json(prop["default"]) or not _validator(prop).is_valid(prop["default"]):
+                raise NotCompilable(f"default of {name!r}")
+            node.defaults[name] = prop["default"]
+    return inlined, node
+
+
+def _format(fmt: str | None, value: Any) -> Any:
+    """openapi-core's unmarshalling of a parameter's format; ``_MISSING`` if it fails."""
+    if fmt is None:
         return value
+    try:
+        result = _UNMARSHALLERS.format_unmarshallers[fmt](value)
+    except (AttributeError, ValueError, TypeError):
+        return _MISSING  # openapi-core would hand over the string
+    return result if isinstance(result, _FORMATS[fmt]) else _MISSING
 
-    return parse
+
+def _caster(kind: str) -> Callable[[str], Any]:
+    """Raw strings on which openapi-core's cast gives the same value; ``_MISSING`` for others."""
+    if kind == "string":
+        return lambda raw: raw
+    if kind == "boolean":
+        return lambda raw: _BOOLEANS.get(raw, _MISSING)
+    pattern, cast = (_INT, int) if kind == "integer" else (_NUMBER, float)
+    return lambda raw: cast(raw) if pattern.fullmatch(raw) else _MISSING
+
+
+class _Param:
+    def __init__(self, raw: Any, root: Mapping[str, Any]) -> None:
+        param, _ = _deref(raw, root)
+        if not isinstance(param, dict) or set(param) - _PARAM_KEYS or "schema" not in param:
+            raise NotCompilable("parameter keywords")
+        where, name, style = param.get("in"), param.get("name"), param.get("style")
+        if where not in _STYLES or not isinstance(name, str):
+            raise NotCompilable(f"parameter in {where!r}")
+        self.where: str = where
+        self.name: str = name
+        form = _STYLES[where] == "form"
+        if style not in (None, _STYLES[where]) or param.get("explode", form) is not form:
+            raise NotCompilable(f"style of parameter {name!r}")
+        self.required = param.get("required", False) is True
+        schema, _ = _walk(param["schema"], root, (), "param")
+        kind, self.fmt = schema.get("type"), schema.get("format")
+        if kind not in ("string", "integer", "number", "boolean"):
+            raise NotCompilable(f"parameter type {kind!r}")
+        if self.fmt is not None and (kind != "string" or self.fmt not in _FORMATS):
+            raise NotCompilable(f"parameter format {self.fmt!r}")
+        self.cast, self.validator = _caster(kind), _validator(schema)
+        self.default = _MISSING
+        if "default" in schema:  # openapi-core validates and unmarshals it
+            if _is_json(schema["default"]) and self.validator.is_valid(schema["default"]):
+                self.default = _format(self.fmt, schema["default"])
+            if self.default is _MISSING:
+                raise NotCompilable(f"default of parameter {name!r}")
+
+    def read(self, raw: str) -> Any:
+        if raw == "" and self.where == "query":
+            return _MISSING  # openapi-core refuses an empty query value
+        value = self.cast(raw)
+        if value is _MISSING or not self.validator.is_valid(value):
+            return _MISSING
+        return _format(self.fmt, value)
+
+
+class _Body:
+    def __init__(self, media: str, content: Any, root: Mapping[str, Any]) -> None:
+        if media not in _JSON_MEDIA or not isinstance(content, dict):
+            raise NotCompilable(f"body media type {media!r}")
+        if set(content) - _MEDIA_KEYS or "schema" not in content:
+            raise NotCompilable(f"{media} keywords")
+        self.takes_charset = _JSON_MEDIA[media]
+        schema, self.node = _walk(content["schema"], root, (), "nested")
+        self.validator = _validator(schema)
+
+    def read(self, parameters: list[str], raw: bytes) -> Any:
+        for parameter in parameters:
+            name = parameter.split("=")[0].lower().lstrip()
+            if not self.takes_charset or parameter.count("=") != 1 or name != "charset":
+                return _MISSING
+        try:
+            value = json.loads(raw, parse_constant=_no_constant)
+            return self.node.rebuild(value) if self.validator.is_valid(value) else _MISSING
+        except (ValueError, RecursionError):
+            return _MISSING
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")  # and NaN never compares equal
 
 
 class CompiledOperation:
-    def __init__(self, path_item: Mapping[str, Any], operation: Mapping[str, Any]) -> None:
-        params = list(path_item.get("parameters", [])) + list(operation.get("parameters", []))
-        self.params: list[tuple[str, str, bool, Callable[[str], Any], Any]] = []
-        for p in params:
-            if p["in"] not in ("path", "query", "header") or "content" in p:
-                raise NotCompilable(f"parameter {p['name']!r} in {p['in']}")
-            if p.get("style") not in (None, "simple", "form") or p.get("explode") is False:
-                raise NotCompilable(f"parameter style of {p['name']!r}")
-            schema = p.get("schema", {})
-            default = schema.get("default", _MISSING)
-            required = bool(p.get("required", p["in"] == "path"))
-            self.params.append((p["in"], p["name"], required, _scalar(schema), default))
-        self.body: dict[str, Draft202012Validator] = {}
-        self.body_defaults: dict[str, dict[str, Any]] = {}
+    def __init__(
+        self, path_item: Mapping[str, Any], operation: Mapping[str, Any], root: Mapping[str, Any]
+    ) -> None:
+        self.params: list[_Param] = []
+        # openapi-core's order: an operation's parameter overrides the path item's.
+        for raw in [*operation.get("parameters", []), *path_item.get("parameters", [])]:
+            param = _Param(raw, root)
+            if all((p.name, p.where) != (param.name, param.where) for p in self.params):
+                self.params.append(param)
+        self.has_body = "requestBody" in operation
         self.body_required = False
-        body = operation.get("requestBody")
-        if body is not None:
-            self.body_required = bool(body.get("required", False))
-            for media, content in body.get("content", {}).items():
-                if media not in ("application/json", "application/merge-patch+json"):
-                    raise NotCompilable(f"body media type {media}")
-                schema = content.get("schema", {})
-                self.body[media] = Draft202012Validator(schema, format_checker=FormatChecker())
-                # openapi-core fills in the defaults of an object's own properties.
-                self.body_defaults[media] = {
-                    name: prop["default"]
-                    for name, prop in schema.get("properties", {}).items()
-                    if isinstance(prop, dict) and "default" in prop
-                }
+        self.bodies: dict[str, _Body] | None = {}  # None: the body is left to openapi-core
+        if self.has_body:
+            body, _ = _deref(operation["requestBody"], root)
+            if not isinstance(body, dict) or set(body) - _BODY_KEYS or not body.get("content"):
+                raise NotCompilable("request body keywords")
+            self.body_required = body.get("required", False) is True
+            try:
+                self.bodies = {m: _Body(m, c, root) for m, c in body["content"].items()}
+            except NotCompilable:
+                self.bodies = None
 
     def try_validate(
         self,
@@ -157,58 +301,61 @@ class CompiledOperation:
         content_type: str,
         raw_body: bytes,
     ) -> dict[str, Any] | None:
-        """The unmarshalled request, or ``None`` to let openapi-core decide."""
+        """The unmarshalled request, or ``None`` to let openapi-core decide.
+
+        ``headers`` must look names up case-insensitively, as Sanic's do.
+        """
         found: dict[str, dict[str, Any]] = {"path": {}, "query": {}, "header": {}}
-        for where, name, required, parse, default in self.params:
-            if where == "path":
-                raw: str | None = path_params.get(name)
-            elif where == "query":
-                values = query.get(name)
-                if values is not None and len(values) != 1:
-                    return None
-                raw = values[0] if values else None
-            else:
-                raw = headers.get(name)
-            if raw is None:
-                if required:
-                    return None
-                if default is not _MISSING:
-                    found[where][name] = default
-                continue
-            value = parse(raw)
-            if value is _MISSING:
+        for param in self.params:
+            if param.where == "path":
+                raw: str | None = path_params.get(param.name)
+            elif param.where == "header":
+                raw = headers.get(param.name)
+            elif len(values := query.get(param.name, ())) > 1:
                 return None
-            found[where][name] = value
-        body: Any = None
-        if self.body:
-            if not raw_body:
-                if self.body_required:
-                    return None
             else:
-                media = content_type.split(";", 1)[0].strip().lower()
-                validator = self.body.get(media)
-                if validator is None:
+                raw = values[0] if values else None
+            if raw is None:
+                if param.required:
                     return None
-                try:
-                    body = json.loads(raw_body)
-                except ValueError:
-                    return None
-                if not validator.is_valid(body):
-                    return None
-                if isinstance(body, dict):
-                    body = {**self.body_defaults[media], **body}
+                if param.default is not _MISSING:
+                    found[param.where][param.name] = param.default
+                continue
+            if (value := param.read(raw)) is _MISSING:
+                return None
+            found[param.where][param.name] = value
+        body: Any = None
+        if not self.has_body:
+            pass  # openapi-core ignores whatever was sent
+        elif not raw_body:
+            if self.body_required:
+                return None
+        elif self.bodies is None:
+            return None
+        else:
+            media, *parameters = content_type.split(";")
+            reader = self.bodies.get(media.lower().rstrip())
+            if reader is None or (body := reader.read(parameters, raw_body)) is _MISSING:
+                return None
         return {**found, "body": body}
 
 
 def compile_operations(spec: Mapping[str, Any]) -> dict[str, CompiledOperation]:
     """operationId → compiled checks, for every operation this module can handle."""
     compiled: dict[str, CompiledOperation] = {}
-    for path_item in spec.get("paths", {}).values():
-        item = resolve(path_item, spec)
-        for method in ("get", "put", "post", "delete", "patch"):
-            if method in item:
-                try:
-                    compiled[item[method]["operationId"]] = CompiledOperation(item, item[method])
-                except NotCompilable:
-                    continue
+    if spec.get("jsonSchemaDialect", _DIALECT) != _DIALECT:
+        return compiled
+    for raw_item in spec.get("paths", {}).values():
+        try:
+            item, _ = _deref(raw_item, spec)
+        except NotCompilable:
+            continue
+        for method in _METHODS:
+            operation = item.get(method)
+            if not isinstance(operation, dict) or "operationId" not in operation:
+                continue
+            try:
+                compiled[operation["operationId"]] = CompiledOperation(item, operation, spec)
+            except NotCompilable:
+                continue
     return compiled
