@@ -1,8 +1,11 @@
-"""The port to WAP Core: what the use cases may ask of it, and the typed answers.
+"""The port to WAP Core: what the use cases may ask of it.
 
 ``AbstractWap`` is the only way the service talks to WAP Core. Its one real
 adapter is ``service.adapters.wap_client.WapClient`` (httpx); tests above the
 client use the ``wap_stub`` or a hand-written fake that subclasses this port.
+Its typed answers are in ``service.wap_types``; ``Stream`` (items WAP streams)
+and ``LogOptions`` (which log lines to ask for) are here, beside the methods
+that take or return them.
 
 Every method raises only ``service.errors.ApiError`` subclasses:
 
@@ -16,10 +19,6 @@ Every method raises only ``service.errors.ApiError`` subclasses:
     UpstreamError         WAP answered 5xx, refused our credentials, or sent a malformed answer
     UpstreamUnavailable   WAP could not be reached, or closed the connection before answering
     UpstreamTimeout       WAP did not answer in time
-
-Timestamps are timezone-aware ``datetime`` objects; ETags are kept exactly as
-WAP sends them (a quoted entity tag, ``"<hex>"``) so they can be handed back in
-``If-Match`` and an ``ETag`` header unchanged.
 """
 
 from __future__ import annotations
@@ -28,69 +27,27 @@ import abc
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Generic, Literal, Self, TypedDict, TypeVar, Unpack
+from typing import Generic, Self, TypedDict, TypeVar, Unpack
+
+from service.wap_types import (
+    ContainerHealth,
+    ContainerState,
+    ContainerStats,
+    DeleteResult,
+    EnvUpdate,
+    EnvVariables,
+    FileContent,
+    FileListing,
+    HealthSummary,
+    ImageUpdate,
+    WriteResult,
+)
 
 T = TypeVar("T")
-
-ContainerStatus = Literal["running", "stopped", "restarting"]
-HealthStatus = Literal["healthy", "unhealthy", "starting", "none"]
-EntryType = Literal["file", "directory"]
-
-CONTAINER_STATUSES: tuple[ContainerStatus, ...] = ("running", "stopped", "restarting")
-HEALTH_STATUSES: tuple[HealthStatus, ...] = ("healthy", "unhealthy", "starting", "none")
-ENTRY_TYPES: tuple[EntryType, ...] = ("file", "directory")
-
-MAX_LOG_TAIL = 10_000
 
 
 async def _nothing_to_close() -> None:
     return None
-
-
-@dataclass(frozen=True)
-class ContainerState:
-    """A container's state after restart / stop / start."""
-
-    id: str
-    status: ContainerStatus
-    changed_at: datetime
-
-
-@dataclass(frozen=True)
-class ImageUpdate:
-    """The outcome of ``update_container_image``."""
-
-    id: str
-    image: str
-    previous_tag: str
-    tag: str
-    status: str
-
-
-@dataclass(frozen=True)
-class FileEntry:
-    name: str
-    path: str
-    type: EntryType
-    size: int
-    modified_at: datetime
-
-
-@dataclass(frozen=True)
-class FileListing:
-    path: str
-    entries: tuple[FileEntry, ...]
-
-
-@dataclass(frozen=True)
-class FileContent:
-    """A whole file, read into memory."""
-
-    content: bytes
-    content_type: str
-    etag: str | None
-    last_modified: datetime | None
-    size: int
 
 
 class StreamMeta(TypedDict, total=False):
@@ -154,74 +111,7 @@ async def _iterate(items: Iterable[T]) -> AsyncIterator[T]:
         yield item
 
 
-@dataclass(frozen=True)
-class WriteResult:
-    path: str
-    created: bool
-    size: int
-    etag: str
-    modified_at: datetime
-    hot_reloaded: bool
-    reloaded_files: tuple[str, ...]
-    restart_required: bool
-
-
-@dataclass(frozen=True)
-class DeleteResult:
-    path: str
-    deleted: bool
-    hot_reloaded: bool
-    reloaded_files: tuple[str, ...]
-    restart_required: bool
-
-
-@dataclass(frozen=True)
-class ContainerHealth:
-    """One container's health (``GET /containers/{wapId}/health``)."""
-
-    id: str
-    status: ContainerStatus
-    health: HealthStatus
-    started_at: datetime | None
-    checked_at: datetime
-    failing_streak: int
-
-
-@dataclass(frozen=True)
-class ContainerResources:
-    cpu_percent: float
-    memory_bytes: int
-    memory_limit_bytes: int
-
-
-@dataclass(frozen=True)
-class HealthEntry:
-    """One container in the bulk health report."""
-
-    id: str
-    status: ContainerStatus
-    health: HealthStatus
-    checked_at: datetime
-    resources: ContainerResources
-
-
-@dataclass(frozen=True)
-class HealthSummary:
-    containers: tuple[HealthEntry, ...]
-
-
-@dataclass(frozen=True)
-class ContainerStats:
-    id: str
-    cpu_percent: float
-    memory_bytes: int
-    memory_limit_bytes: int
-    network_rx_bytes: int
-    network_tx_bytes: int
-    block_read_bytes: int
-    block_write_bytes: int
-    pids: int
-    sampled_at: datetime
+MAX_LOG_TAIL = 10_000  # the most lines a log request may ask for (the contract's maximum)
 
 
 @dataclass(frozen=True)
@@ -238,19 +128,6 @@ class LogOptions:
             raise ValueError(f"tail must be between 1 and {MAX_LOG_TAIL}, not {self.tail}")
         if self.since is not None and self.since.utcoffset() is None:
             raise ValueError("since must be timezone-aware")
-
-
-@dataclass(frozen=True)
-class EnvVariables:
-    id: str
-    variables: Mapping[str, str]
-
-
-@dataclass(frozen=True)
-class EnvUpdate:
-    id: str
-    variables: Mapping[str, str]
-    restart_required: bool
 
 
 class AbstractWap(abc.ABC):

@@ -1,6 +1,6 @@
 """The stub's Sanic app: the WAP Core contract over a stateful in-memory WAP.
 
-Every contract request goes through `_dispatch`: record the call, apply a pending fault,
+Every contract request goes through `_endpoint`: record the call, apply a pending fault,
 check Basic Auth (401), validate against `contracts/wap.yaml` (400 invalid_request), then
 run the operation against the state. See `wap_stub.control` for the `/_stub/*` controls.
 """
@@ -46,22 +46,31 @@ def _state(request: Request) -> WapState:
     return state
 
 
-# -- lifecycle ----------------------------------------------------------------
-@operation("POST", "/containers/<wap_id:str>/restart", "restartContainer")
-async def restart(request: Request, _: RequestUnmarshalResult, wap_id: str) -> HTTPResponse:
-    return json(_state(request).restart(wap_id))
+def _answering(act: Callable[[WapState, str], object]) -> Handler:
+    """A handler that answers what ``act`` does to the container, as JSON."""
+
+    async def handler(request: Request, _: RequestUnmarshalResult, wap_id: str) -> HTTPResponse:
+        return json(act(_state(request), wap_id))
+
+    return handler
 
 
-@operation("POST", "/containers/<wap_id:str>/stop", "stopContainer")
-async def stop(request: Request, _: RequestUnmarshalResult, wap_id: str) -> HTTPResponse:
-    return json(_state(request).stop(wap_id))
+# -- one state method applied to the container --------------------------------
+_BY_CONTAINER: list[tuple[str, str, str, Callable[[WapState, str], object]]] = [
+    ("POST", "restart", "restartContainer", WapState.restart),
+    ("POST", "stop", "stopContainer", WapState.stop),
+    ("POST", "start", "startContainer", WapState.start),
+    ("GET", "health", "getContainerHealth", WapState.health),
+    ("GET", "stats", "getContainerStats", WapState.stats),
+    ("GET", "env", "getContainerEnv", WapState.get_env),
+]
+_routes.extend(
+    (method, f"/containers/<wap_id:str>/{action}", operation_id, _answering(act))
+    for method, action, operation_id, act in _BY_CONTAINER
+)
 
 
-@operation("POST", "/containers/<wap_id:str>/start", "startContainer")
-async def start(request: Request, _: RequestUnmarshalResult, wap_id: str) -> HTTPResponse:
-    return json(_state(request).start(wap_id))
-
-
+# -- image updates ------------------------------------------------------------
 @operation("POST", "/containers/<wap_id:str>/update-image", "updateContainerImage")
 async def update_image(request: Request, rq: RequestUnmarshalResult, wap_id: str) -> HTTPResponse:
     state = _state(request)
@@ -110,25 +119,10 @@ async def delete_file(request: Request, rq: RequestUnmarshalResult, wap_id: str)
     return json(_state(request).delete_file(wap_id, path, _if_match(rq)))
 
 
-# -- health, stats, env -------------------------------------------------------
+# -- bulk health, env changes -------------------------------------------------
 @operation("GET", "/containers/health", "getAllContainerHealth")
 async def all_health(request: Request, _: RequestUnmarshalResult, __: str) -> HTTPResponse:
     return json(_state(request).all_health())
-
-
-@operation("GET", "/containers/<wap_id:str>/health", "getContainerHealth")
-async def health(request: Request, _: RequestUnmarshalResult, wap_id: str) -> HTTPResponse:
-    return json(_state(request).health(wap_id))
-
-
-@operation("GET", "/containers/<wap_id:str>/stats", "getContainerStats")
-async def stats(request: Request, _: RequestUnmarshalResult, wap_id: str) -> HTTPResponse:
-    return json(_state(request).stats(wap_id))
-
-
-@operation("GET", "/containers/<wap_id:str>/env", "getContainerEnv")
-async def get_env(request: Request, _: RequestUnmarshalResult, wap_id: str) -> HTTPResponse:
-    return json(_state(request).get_env(wap_id))
 
 
 @operation("PATCH", "/containers/<wap_id:str>/env", "updateContainerEnv")
@@ -259,8 +253,8 @@ def create_stub_app(
 
     def reset(new_seed: dict[str, Any]) -> None:
         ctx.state = state_from_seed(new_seed, options=base)
-        ctx.calls.calls.clear()
-        ctx.faults.faults.clear()
+        ctx.calls.clear()
+        ctx.faults.clear()
 
     ctx.reset = reset
     ctx.state = first_state

@@ -13,6 +13,7 @@ POST   /_stub/health   {id, health: healthy|unhealthy|starting|null} -> force he
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -46,6 +47,9 @@ class CallLog:
 
     def as_json(self) -> list[dict[str, Any]]:
         return [asdict(call) for call in self.calls]
+
+    def clear(self) -> None:
+        self.calls.clear()
 
 
 @dataclass
@@ -103,6 +107,12 @@ class FaultPlan:
                 return fault
         return None
 
+    def as_json(self) -> list[dict[str, Any]]:
+        return [asdict(fault) for fault in self.faults]
+
+    def clear(self) -> None:
+        self.faults.clear()
+
 
 _DEFAULT_CODES = {
     400: "invalid_request",
@@ -124,6 +134,19 @@ def _bad(message: str) -> HTTPResponse:
     return json({"error": "invalid_request", "message": message}, status=400)
 
 
+def _recording(name: str) -> Callable[[Request], Awaitable[HTTPResponse]]:
+    """GET and DELETE of the app's ``ctx.<name>`` (a CallLog or FaultPlan): list or clear it."""
+
+    async def endpoint(request: Request) -> HTTPResponse:
+        recorded: CallLog | FaultPlan = getattr(request.app.ctx, name)
+        if request.method == "DELETE":
+            recorded.clear()
+            return json({"cleared": True})
+        return json(recorded.as_json())
+
+    return endpoint
+
+
 async def _body(request: Request) -> Any:
     try:
         return request.json
@@ -133,15 +156,8 @@ async def _body(request: Request) -> Any:
 
 def control_blueprint() -> Blueprint:
     bp = Blueprint("wap_stub_control", url_prefix="/_stub")
-
-    @bp.get("/calls")
-    async def list_calls(request: Request) -> HTTPResponse:
-        return json(request.app.ctx.calls.as_json())
-
-    @bp.delete("/calls")
-    async def clear_calls(request: Request) -> HTTPResponse:
-        request.app.ctx.calls.calls.clear()
-        return json({"cleared": True})
+    for name in ("calls", "faults"):
+        bp.add_route(_recording(name), f"/{name}", methods=["GET", "DELETE"], name=name)
 
     @bp.post("/reset")
     async def reset(request: Request) -> HTTPResponse:
@@ -163,15 +179,6 @@ def control_blueprint() -> Blueprint:
             return _bad(str(exc))
         request.app.ctx.faults.add(fault)
         return json(asdict(fault), status=201)
-
-    @bp.get("/faults")
-    async def list_faults(request: Request) -> HTTPResponse:
-        return json([asdict(f) for f in request.app.ctx.faults.faults])
-
-    @bp.delete("/faults")
-    async def clear_faults(request: Request) -> HTTPResponse:
-        request.app.ctx.faults.faults.clear()
-        return json({"cleared": True})
 
     @bp.post("/log")
     async def append_log(request: Request) -> HTTPResponse:

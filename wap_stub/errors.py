@@ -13,8 +13,14 @@ from __future__ import annotations
 
 
 class StubError(Exception):
+    """A subclass names its answer: ``class NotFound(StubError, status=404, code="not_found")``."""
+
     status = 500
     code = "internal_error"
+
+    def __init_subclass__(cls, *, status: int, code: str, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.status, cls.code = status, code
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)
@@ -26,31 +32,19 @@ class StubError(Exception):
         return {"error": self.code, "message": self.message}
 
 
-class InvalidRequest(StubError):
-    status = 400
-    code = "invalid_request"
+class InvalidRequest(StubError, status=400, code="invalid_request"): ...
 
 
-class BadPath(StubError):
-    status = 400
-    code = "invalid_path"
+class BadPath(StubError, status=400, code="invalid_path"): ...
 
 
-class NotFound(StubError):
-    status = 404
-    code = "not_found"
+class NotFound(StubError, status=404, code="not_found"): ...
 
 
-class Conflict(StubError):
-    status = 409
-    code = "conflict"
+class Conflict(StubError, status=409, code="conflict"): ...
 
 
-class PreconditionFailed(StubError):
-    status = 412
-    code = "precondition_failed"
+class PreconditionFailed(StubError, status=412, code="precondition_failed"): ...
 
 
-class UnknownTag(StubError):
-    status = 422
-    code = "unknown_tag"
+class UnknownTag(StubError, status=422, code="unknown_tag"): ...

@@ -13,9 +13,9 @@ import json
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from typing import TypeVar
+from typing import TypedDict, TypeVar
 
-from service.wap import (
+from service.wap_types import (
     CONTAINER_STATUSES,
     ENTRY_TYPES,
     HEALTH_STATUSES,
@@ -209,27 +209,34 @@ def file_listing(f: Fields) -> FileListing:
     return FileListing(f.text("path"), entries)
 
 
+class _Change(TypedDict):
+    hot_reloaded: bool
+    reloaded_files: tuple[str, ...]
+    restart_required: bool
+
+
+def _change(f: Fields) -> _Change:
+    """What every answer to a file change reports (``FileChange``'s flags)."""
+    return {
+        "hot_reloaded": f.flag("hotReloaded"),
+        "reloaded_files": f.texts("reloadedFiles"),
+        "restart_required": f.flag("restartRequired"),
+    }
+
+
 def write_result(f: Fields) -> WriteResult:
     return WriteResult(
-        path=f.text("path"),
+        f.text("path"),
         created=f.flag("created"),
         size=f.integer("size"),
         etag=f.text("etag"),
         modified_at=f.moment("modifiedAt"),
-        hot_reloaded=f.flag("hotReloaded"),
-        reloaded_files=f.texts("reloadedFiles"),
-        restart_required=f.flag("restartRequired"),
+        **_change(f),
     )
 
 
 def delete_result(f: Fields) -> DeleteResult:
-    return DeleteResult(
-        path=f.text("path"),
-        deleted=f.flag("deleted"),
-        hot_reloaded=f.flag("hotReloaded"),
-        reloaded_files=f.texts("reloadedFiles"),
-        restart_required=f.flag("restartRequired"),
-    )
+    return DeleteResult(f.text("path"), deleted=f.flag("deleted"), **_change(f))
 
 
 def container_health(f: Fields) -> ContainerHealth:

@@ -30,27 +30,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from service import wap_types
 from service.adapters import wap_answers as answers
 from service.adapters import wap_errors
 from service.adapters import wap_wire as wire
 from service.adapters.aiohttp_transport import AiohttpTransport
 from service.settings import Settings
-from service.wap import (
-    AbstractWap,
-    ContainerHealth,
-    ContainerState,
-    ContainerStats,
-    DeleteResult,
-    EnvUpdate,
-    EnvVariables,
-    FileContent,
-    FileListing,
-    HealthSummary,
-    ImageUpdate,
-    LogOptions,
-    Stream,
-    WriteResult,
-)
+from service.wap import AbstractWap, LogOptions, Stream
 
 log = logging.getLogger(__name__)
 
@@ -118,25 +104,29 @@ class WapClient(AbstractWap):
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    async def restart_container(self, wap_id: str) -> ContainerState:
+    async def restart_container(self, wap_id: str) -> wap_types.ContainerState:
         return await self._call("POST", wap_id, "restart", answers.container_state)
 
-    async def stop_container(self, wap_id: str) -> ContainerState:
+    async def stop_container(self, wap_id: str) -> wap_types.ContainerState:
         return await self._call("POST", wap_id, "stop", answers.container_state)
 
-    async def start_container(self, wap_id: str) -> ContainerState:
+    async def start_container(self, wap_id: str) -> wap_types.ContainerState:
         return await self._call("POST", wap_id, "start", answers.container_state)
 
-    async def update_container_image(self, wap_id: str, image: str, tag: str) -> ImageUpdate:
+    async def update_container_image(
+        self, wap_id: str, image: str, tag: str
+    ) -> wap_types.ImageUpdate:
         body = {"image": image, "tag": tag}
         return await self._call("POST", wap_id, "update-image", answers.image_update, json=body)
 
     # -- files -----------------------------------------------------------------------------
 
-    async def list_container_files(self, wap_id: str, path: str) -> FileListing:
+    async def list_container_files(self, wap_id: str, path: str) -> wap_types.FileListing:
         return await self._call("GET", wap_id, "files", answers.file_listing, params={"path": path})
 
-    async def read_container_file(self, wap_id: str, path: str, *, max_bytes: int) -> FileContent:
+    async def read_container_file(
+        self, wap_id: str, path: str, *, max_bytes: int
+    ) -> wap_types.FileContent:
         response = await self._send("GET", wap_id, "files/read", params={"path": path})
         announced = answers.content_length(response.headers)
         if announced is not None and announced > max_bytes:
@@ -145,7 +135,7 @@ class WapClient(AbstractWap):
         content = await wire.read(response, limit=max_bytes)
         if content is None:
             raise wap_errors.file_too_large(path, max_bytes)
-        return FileContent(
+        return wap_types.FileContent(
             content=content,
             content_type=answers.content_type(response.headers),
             etag=response.headers.get("etag"),
@@ -166,7 +156,7 @@ class WapClient(AbstractWap):
 
     async def write_container_file(
         self, wap_id: str, path: str, content: bytes, *, if_match: str | None = None
-    ) -> WriteResult:
+    ) -> wap_types.WriteResult:
         headers = {"Content-Type": "application/octet-stream", **wire.if_match(if_match)}
         return await self._call(
             "PUT",
@@ -180,25 +170,21 @@ class WapClient(AbstractWap):
 
     async def delete_container_file(
         self, wap_id: str, path: str, *, if_match: str | None = None
-    ) -> DeleteResult:
+    ) -> wap_types.DeleteResult:
+        query, headers = {"path": path}, wire.if_match(if_match)
         return await self._call(
-            "DELETE",
-            wap_id,
-            "files",
-            answers.delete_result,
-            params={"path": path},
-            headers=wire.if_match(if_match),
+            "DELETE", wap_id, "files", answers.delete_result, params=query, headers=headers
         )
 
     # -- health, stats, logs ---------------------------------------------------------------
 
-    async def get_container_health(self, wap_id: str) -> ContainerHealth:
+    async def get_container_health(self, wap_id: str) -> wap_types.ContainerHealth:
         return await self._call("GET", wap_id, "health", answers.container_health)
 
-    async def get_all_container_health(self) -> HealthSummary:
+    async def get_all_container_health(self) -> wap_types.HealthSummary:
         return await self._call("GET", None, "health", answers.health_summary)
 
-    async def get_container_stats(self, wap_id: str) -> ContainerStats:
+    async def get_container_stats(self, wap_id: str) -> wap_types.ContainerStats:
         return await self._call("GET", wap_id, "stats", answers.container_stats)
 
     async def get_container_logs(self, wap_id: str, options: LogOptions) -> list[str]:
@@ -218,12 +204,12 @@ class WapClient(AbstractWap):
 
     # -- env -------------------------------------------------------------------------------
 
-    async def get_container_env(self, wap_id: str) -> EnvVariables:
+    async def get_container_env(self, wap_id: str) -> wap_types.EnvVariables:
         return await self._call("GET", wap_id, "env", answers.env_variables)
 
     async def update_container_env(
         self, wap_id: str, set: Mapping[str, str], unset: Sequence[str]
-    ) -> EnvUpdate:
+    ) -> wap_types.EnvUpdate:
         body = {"set": dict(set), "unset": list(unset)}
         return await self._call("PATCH", wap_id, "env", answers.env_update, json=body)
 

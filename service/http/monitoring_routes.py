@@ -16,7 +16,7 @@ from service.usecases.monitoring import (
     SummariseHealth,
     log_options,
 )
-from service.wap import HealthEntry
+from service.wap_types import HealthEntry
 
 
 def _resources(entry: HealthEntry) -> dict[str, Any]:

@@ -21,7 +21,8 @@ from service.events import CONFIG_RELOADED, FILE_CHANGED, AbstractEventPublisher
 from service.sessions import Caller
 from service.usecases import paths
 from service.usecases.ownership import Ownership
-from service.wap import AbstractWap, DeleteResult, Stream, WriteResult
+from service.wap import AbstractWap, Stream
+from service.wap_types import DeleteResult, WriteResult
 
 Encoding = Literal["utf-8", "base64"]
 

@@ -24,7 +24,8 @@ from service.domain import OwnedContainer
 from service.events import HEALTH_UPDATE, AbstractEventPublisher, AgentEvent
 from service.health_memory import AbstractHealthMemory
 from service.repository import AbstractContainerRepository
-from service.wap import AbstractWap, HealthEntry
+from service.wap import AbstractWap
+from service.wap_types import HealthEntry
 
 
 def health_changes(

@@ -7,7 +7,8 @@ from typing import Literal
 from service.domain import CAP_RESTART
 from service.sessions import Caller
 from service.usecases.ownership import Ownership
-from service.wap import AbstractWap, ContainerState
+from service.wap import AbstractWap
+from service.wap_types import ContainerState
 
 Action = Literal["restart", "stop", "start"]
 

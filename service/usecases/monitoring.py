@@ -10,14 +10,8 @@ from service.domain import OwnedContainer
 from service.repository import AbstractContainerRepository
 from service.sessions import Caller
 from service.usecases.ownership import Ownership
-from service.wap import (
-    AbstractWap,
-    ContainerHealth,
-    ContainerStats,
-    HealthEntry,
-    LogOptions,
-    Stream,
-)
+from service.wap import AbstractWap, LogOptions, Stream
+from service.wap_types import ContainerHealth, ContainerStats, HealthEntry
 
 HEALTH_STATES = ("healthy", "unhealthy", "starting", "none", "unknown")
 DEFAULT_TAIL = 100  # as the contract's default for `tail`

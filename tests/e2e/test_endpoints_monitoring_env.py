@@ -141,12 +141,17 @@ def test_protected_and_malformed_names_are_refused_before_wap(
 CALLS_WAP = [s for s in SAMPLES if s.operation_id not in ("listAgentVersions", "listAgentEvents")]
 
 
+def assert_answers(running: Any, token: Any, sample: Any, status: int, code: str) -> None:
+    """Bob's call of ``sample`` to ``running`` answers the contract's ``status`` and ``code``."""
+    response = running.client.request(**request_args(sample, BOB_MAIN, token("bob")))
+    assert assert_contract(response).status_code == status
+    assert response.json()["code"] == code
+
+
 @pytest.mark.parametrize("sample", CALLS_WAP, ids=lambda s: s.operation_id)
 def test_a_wap_5xx_is_a_502(service: Any, token: Any, wap_stub: Any, sample: Any) -> None:
     wap_stub.fault("status", None, status=503, times=5)
-    response = service.client.request(**request_args(sample, BOB_MAIN, token("bob")))
-    assert assert_contract(response).status_code == 502
-    assert response.json()["code"] == "wap_error"
+    assert_answers(service, token, sample, 502, "wap_error")
 
 
 @pytest.fixture
@@ -160,9 +165,7 @@ def impatient(settings: Any) -> Any:
 @pytest.mark.parametrize("sample", CALLS_WAP, ids=lambda s: s.operation_id)
 def test_a_wap_timeout_is_a_504(impatient: Any, token: Any, wap_stub: Any, sample: Any) -> None:
     wap_stub.fault("delay", None, delay_seconds=0.8, times=5)
-    response = impatient.client.request(**request_args(sample, BOB_MAIN, token("bob")))
-    assert assert_contract(response).status_code == 504
-    assert response.json()["code"] == "wap_timeout"
+    assert_answers(impatient, token, sample, 504, "wap_timeout")
 
 
 def test_garbage_from_wap_is_a_502(service: Any, alice: Any, wap_stub: Any) -> None:
@@ -177,6 +180,4 @@ def test_an_unreachable_wap_is_a_502(settings: Any, token: Any, sample: Any) -> 
         s.bind(("127.0.0.1", 0))
         closed_port = s.getsockname()[1]
     with running_service(settings.replace(wap_url=f"http://127.0.0.1:{closed_port}")) as running:
-        response = running.client.request(**request_args(sample, BOB_MAIN, token("bob")))
-    assert assert_contract(response).status_code == 502
-    assert response.json()["code"] == "wap_unavailable"
+        assert_answers(running, token, sample, 502, "wap_unavailable")

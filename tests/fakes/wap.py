@@ -6,13 +6,12 @@ running one, the same file tree rules (implicit directories, ``invalid_path`` fo
 path of the wrong kind, a parent directory outliving its last file), the same ETags
 (a quoted hex digest of the content) and hot-reload answers. Two test hooks: calls are
 recorded in ``calls``, and ``fail_next(method, error)`` makes the next call of a method
-raise ``error``.
+raise ``error``. The file tree is ``tests.fakes.wap_files``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import itertools
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,10 +20,10 @@ from typing import Any
 
 from service import errors
 from service.clock import AbstractClock, SystemClock
-from service.wap import (
+from service.wap import AbstractWap, LogOptions, Stream
+from service.wap_types import (
     CONTAINER_STATUSES,
     HEALTH_STATUSES,
-    AbstractWap,
     ContainerHealth,
     ContainerResources,
     ContainerState,
@@ -34,67 +33,26 @@ from service.wap import (
     EnvUpdate,
     EnvVariables,
     FileContent,
-    FileEntry,
     FileListing,
     HealthEntry,
     HealthStatus,
     HealthSummary,
     ImageUpdate,
-    LogOptions,
-    Stream,
     WriteResult,
 )
+from tests.fakes.wap_files import FakeFile, FakeTree, content_type, normal
 
 PORT_METHODS = frozenset(AbstractWap.__abstractmethods__)
 DEFAULT_RESOURCES = ContainerResources(5.0, 128 << 20, 512 << 20)  # cpu %, memory, its limit
-
-
-def etag_of(content: bytes) -> str:
-    """WAP's ETag of ``content``: a quoted hex digest (as ``wap_stub`` computes it)."""
-    return '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
-
-
-def _normal(path: str, *, directory: bool = False) -> str:
-    if not path.startswith("/") or "\x00" in path:
-        raise errors.BadRequest(f"{path!r} is not an absolute path", code="invalid_path")
-    if path == "/":
-        return path
-    if directory and path.endswith("/"):
-        path = path[:-1]
-    if any(part in ("", ".", "..") for part in path.split("/")[1:]):
-        raise errors.BadRequest(f"{path!r} has empty, '.' or '..' segments", code="invalid_path")
-    return path
-
-
-def _under(path: str, directory: str) -> bool:
-    return directory == "/" or path.startswith(directory + "/")
-
-
-def _ancestors(path: str) -> list[str]:
-    found: list[str] = []
-    while path != "/":
-        path = path.rsplit("/", 1)[0] or "/"
-        found.append(path)
-    return found
 
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-@dataclass
-class FakeFile:
-    content: bytes
-    modified_at: datetime
-
-    @property
-    def etag(self) -> str:
-        return etag_of(self.content)
-
-
-@dataclass
-class FakeContainer:
-    """One container's state; tests may read and change it directly."""
+@dataclass(kw_only=True)
+class FakeContainer(FakeTree):
+    """One container's state, its file tree included; tests may read and change it directly."""
 
     id: str
     status: ContainerStatus
@@ -104,20 +62,10 @@ class FakeContainer:
     changed_at: datetime
     started_at: datetime | None
     env: dict[str, str] = field(default_factory=dict)
-    files: dict[str, FakeFile] = field(default_factory=dict)
-    dirs: dict[str, datetime] = field(default_factory=dict)  # explicit (e.g. empty) directories
-    hot_reload_dirs: tuple[str, ...] = ()  # a change under one is hot-reloaded
-    restart_dirs: tuple[str, ...] = ()  # a change under one needs a restart
     logs: list[tuple[datetime, str]] = field(default_factory=list)
     resources: ContainerResources = DEFAULT_RESOURCES
     failing_streak: int | None = None  # None: 3 when unhealthy, else 0 (as the stub says)
     updating: bool = False  # an image update runs: another one is refused
-
-    def is_dir(self, path: str) -> bool:
-        return path == "/" or path in self.dirs or any(_under(p, path) for p in self.paths())
-
-    def paths(self) -> tuple[str, ...]:
-        return (*self.files, *self.dirs)
 
     def reported_health(self) -> HealthStatus:
         if self.status == "stopped":
@@ -192,10 +140,10 @@ class FakeWap(AbstractWap):
             changed_at=now,
             started_at=None if status == "stopped" else now,
             env=dict(env or {}),
-            files={_normal(p): FakeFile(bytes(c), now) for p, c in (files or {}).items()},
-            dirs={_normal(d, directory=True): now for d in dirs},
-            hot_reload_dirs=tuple(_normal(d, directory=True) for d in hot_reload_dirs),
-            restart_dirs=tuple(_normal(d, directory=True) for d in restart_dirs),
+            files={normal(p): FakeFile(bytes(c), now) for p, c in (files or {}).items()},
+            dirs={normal(d, directory=True): now for d in dirs},
+            hot_reload_dirs=tuple(normal(d, directory=True) for d in hot_reload_dirs),
+            restart_dirs=tuple(normal(d, directory=True) for d in restart_dirs),
             logs=[(now, line) for line in logs],
             resources=resources,
         )
@@ -314,101 +262,34 @@ class FakeWap(AbstractWap):
     # -- the port: files -----------------------------------------------------------------
 
     async def list_container_files(self, wap_id: str, path: str) -> FileListing:
-        c = self._get("list_container_files", wap_id, path)
-        path = _normal(path, directory=True)
-        if path in c.files:
-            raise errors.BadRequest(f"{path} is not a directory", code="invalid_path")
-        if not c.is_dir(path):
-            raise errors.NotFound(f"No directory {path}.")
-        prefix = "" if path == "/" else path
-        children: dict[str, FileEntry] = {}
-        for p in c.paths():
-            if not _under(p, path):
-                continue
-            name = p[len(prefix) + 1 :].split("/", 1)[0]
-            child = f"{prefix}/{name}"
-            node = c.files.get(child)
-            if node is not None:
-                children[name] = FileEntry(name, child, "file", len(node.content), node.modified_at)
-            else:
-                times = [f.modified_at for q, f in c.files.items() if _under(q, child)]
-                times += [t for q, t in c.dirs.items() if q == child or _under(q, child)]
-                mtime = max(times, default=self._now())
-                children[name] = FileEntry(name, child, "directory", 0, mtime)
-        return FileListing(path, tuple(children[name] for name in sorted(children)))
-
-    def _file(self, c: FakeContainer, path: str) -> tuple[str, FakeFile]:
-        path = _normal(path)
-        node = c.files.get(path)
-        if node is None:
-            if c.is_dir(path):
-                raise errors.BadRequest(f"{path} is a directory", code="invalid_path")
-            raise errors.NotFound(f"No file {path}.")
-        return path, node
+        return self._get("list_container_files", wap_id, path).listing(path, self._now())
 
     async def read_container_file(self, wap_id: str, path: str, *, max_bytes: int) -> FileContent:
-        c = self._get("read_container_file", wap_id, path)
-        path, node = self._file(c, path)
-        size = len(node.content)
-        if size > max_bytes:
-            raise errors.PayloadTooLarge(f"{path} is {size} bytes, more than {max_bytes}.")
-        content_type = _content_type(node.content)
-        return FileContent(node.content, content_type, node.etag, node.modified_at, size)
+        return self._get("read_container_file", wap_id, path).read(path, max_bytes)
 
     async def open_container_file(self, wap_id: str, path: str) -> Stream[bytes]:
-        c = self._get("open_container_file", wap_id, path)
-        _, node = self._file(c, path)
+        node = self._get("open_container_file", wap_id, path).file(path)
         content, step = node.content, self.chunk_size
         return Stream.of(
             (content[i : i + step] for i in range(0, len(content), step)),
             close=self._closer(),
-            content_type=_content_type(content),
+            content_type=content_type(content),
             etag=node.etag,
             size=len(content),
             last_modified=node.modified_at,
         )
 
-    def _check_if_match(self, c: FakeContainer, path: str, if_match: str | None) -> None:
-        if if_match is None:
-            return
-        node = c.files.get(path)
-        if node is None:
-            raise errors.PreconditionFailed(f"If-Match given but {path} does not exist.")
-        if if_match.strip() not in ("*", node.etag):
-            raise errors.PreconditionFailed(f"If-Match {if_match} does not match the ETag.")
-
-    def _reload(self, c: FakeContainer, path: str) -> tuple[bool, tuple[str, ...], bool]:
-        """(hot_reloaded, reloaded_files, restart_required), as WAP reports them."""
-        if any(_under(path, d) for d in c.hot_reload_dirs):
-            return True, (path,), False
-        return False, (), any(_under(path, d) for d in c.restart_dirs)
-
     async def write_container_file(
         self, wap_id: str, path: str, content: bytes, *, if_match: str | None = None
     ) -> WriteResult:
         c = self._get("write_container_file", wap_id, path, content)
-        path = _normal(path)
-        if path == "/" or (path not in c.files and c.is_dir(path)):
-            raise errors.BadRequest(f"{path} is a directory", code="invalid_path")
-        if any(a in c.files for a in _ancestors(path)):
-            raise errors.BadRequest(f"A parent of {path} is not a directory", code="invalid_path")
-        self._check_if_match(c, path, if_match)
-        created = path not in c.files
-        node = c.files[path] = FakeFile(bytes(content), self._now())
-        size, reload = len(node.content), self._reload(c, path)
-        return WriteResult(path, created, size, node.etag, node.modified_at, *reload)
+        return c.write(path, content, self._now(), if_match)
 
     async def delete_container_file(
         self, wap_id: str, path: str, *, if_match: str | None = None
     ) -> DeleteResult:
         c = self._get("delete_container_file", wap_id, path)
-        path, _ = self._file(c, path)
-        self._check_if_match(c, path, if_match)
-        del c.files[path]
-        parent = _ancestors(path)[0]
-        if parent != "/" and not c.is_dir(parent):
-            c.dirs[parent] = self._now()  # a real directory outlives its last file
-        return DeleteResult(path, True, *self._reload(c, path))
+        return c.delete(path, self._now(), if_match)
 
     # -- the port: health, stats, logs ---------------------------------------------------
 
@@ -473,14 +354,6 @@ class FakeWap(AbstractWap):
         for name in unset:
             c.env.pop(name, None)
         return EnvUpdate(c.id, dict(sorted(c.env.items())), restart_required=bool(changed))
-
-
-def _content_type(content: bytes) -> str:
-    try:
-        content.decode("utf-8")
-    except UnicodeDecodeError:
-        return "application/octet-stream"
-    return "text/plain; charset=utf-8"
 
 
 def _usage(c: FakeContainer) -> ContainerResources:

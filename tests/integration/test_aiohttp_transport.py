@@ -1,6 +1,6 @@
 """WapClient over ``AiohttpTransport`` (the default transport) against the real ``wap_stub``.
 
-tests/test_wap_client.py checks every request and the error map through httpcore with
+tests/integration/test_wap_client.py checks every request and the error map through httpcore with
 respx (which cannot see aiohttp); here the same client runs over aiohttp and real HTTP:
 every operation, streamed file reads and followed logs, and each row of the error map
 with the failure made for real (a closed port, a slow answer, a dropped connection).
@@ -23,18 +23,19 @@ from service.adapters.wap_client import WapClient
 from service.settings import Settings, Timeouts
 from service.wap import LogOptions
 from tests.conftest import WAP_PASSWORD, WAP_USER
+from tests.integration.test_wap_client import make_settings as client_settings
 
 WAP_ID = demo.CONTAINERS[0]["wap_container_id"]  # alice's researcher: files under /app
 
 
 def make_settings(wap_url: str, **changes: Any) -> Settings:
-    return Settings(
-        database_url="sqlite:///:memory:",
+    """test_wap_client's settings, for the stub at ``wap_url`` over aiohttp."""
+    return client_settings(
         wap_url=wap_url,
         wap_username=WAP_USER,
         wap_password=WAP_PASSWORD,
-        supertokens_connection_uri="http://supertokens.test",
         wap_timeouts=Timeouts(connect=1.0, read=1.0, write=2.0, pool=0.5),
+        wap_http_transport="aiohttp",
     ).replace(**changes)
 
 

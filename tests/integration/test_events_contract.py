@@ -17,7 +17,7 @@ from service.events import (
     HEALTH_UPDATE,
     VERSION_UPDATE,
 )
-from service.wap import HEALTH_STATUSES
+from service.wap_types import HEALTH_STATUSES
 from tests.fixtures.events import events_document, message, payload_validator
 
 OPENAPI = Path(__file__).resolve().parents[2] / "openapi.yaml"

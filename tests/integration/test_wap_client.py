@@ -5,7 +5,7 @@ openapi-core (and so is every contract-shaped answer the fake gives), so the
 client and the contract cannot drift apart. Only ``BASE_URL`` is mocked.
 
 This file covers what each operation sends and how its answer is read; the error
-map and the retries are tests/test_wap_client_errors.py, which shares these helpers.
+map and the retries are tests/integration/test_wap_client_errors.py, which shares these helpers.
 """
 
 from __future__ import annotations
@@ -22,29 +22,12 @@ import pytest
 import respx
 import yaml
 from openapi_core import OpenAPI
-from openapi_core.datatypes import RequestParameters
-from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-from service import errors
+from service import errors, wap_types
 from service.adapters.wap_client import WapClient
 from service.settings import Settings, Timeouts
-from service.wap import (
-    ContainerHealth,
-    ContainerResources,
-    ContainerState,
-    ContainerStats,
-    DeleteResult,
-    EnvUpdate,
-    EnvVariables,
-    FileEntry,
-    FileListing,
-    HealthEntry,
-    HealthSummary,
-    ImageUpdate,
-    LogOptions,
-    Stream,
-    WriteResult,
-)
+from service.wap import LogOptions, Stream
+from tests.fixtures.openapi_httpx import OpenAPIRequest, OpenAPIResponse
 
 BASE_URL = "http://wap.test/core"
 USERNAME = "control-svc-7"
@@ -52,69 +35,17 @@ PASSWORD = "s3cret:with colon"
 BASIC = "Basic " + base64.b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode()
 # A WAP id that must be quoted: a client that forgot would send a different path.
 WAP_ID = "wap 7f/3a"
-QUOTED = "wap%207f%2F3a"
+CONTAINER = f"/containers/{WAP_ID}"  # as respx routes match it (unquoted)
+SENT_TO = "/core/containers/wap%207f%2F3a"  # as the client must send it (quoted)
 CONTRACT_PATH = Path(__file__).resolve().parents[2] / "contracts" / "wap.yaml"
 
 AT = "2026-11-29T10:15:00Z"
 AT_DT = datetime(2026, 11, 29, 10, 15, tzinfo=UTC)
 ETAG = '"3f0c1e1b2a7d4f5e8c9b0a1d2e3f4a5b"'
+TIMEOUTS = {"connect": 1.5, "read": 2.5, "write": 3.5, "pool": 4.5}  # as make_settings sets them
 
 
 # -- the contract ----------------------------------------------------------------------------
-
-
-class ContractRequest:
-    """An ``httpx.Request`` as openapi-core sees a request."""
-
-    def __init__(self, request: httpx.Request) -> None:
-        self._request = request
-        self.parameters = RequestParameters(
-            query=ImmutableMultiDict(request.url.params.multi_items()),
-            header=Headers(request.headers.multi_items()),
-            cookie=ImmutableMultiDict(),
-        )
-
-    @property
-    def host_url(self) -> str:
-        return f"{self._request.url.scheme}://{self._request.url.netloc.decode()}"
-
-    @property
-    def path(self) -> str:
-        # The raw path: a quoted wapId stays one path segment.
-        return self._request.url.raw_path.split(b"?")[0].decode("ascii")
-
-    @property
-    def method(self) -> str:
-        return self._request.method.lower()
-
-    @property
-    def body(self) -> bytes | None:
-        return self._request.content or None
-
-    @property
-    def content_type(self) -> str:
-        return str(self._request.headers.get("content-type", ""))
-
-
-class ContractResponse:
-    def __init__(self, response: httpx.Response) -> None:
-        self._response = response
-
-    @property
-    def status_code(self) -> int:
-        return self._response.status_code
-
-    @property
-    def content_type(self) -> str:
-        return str(self._response.headers.get("content-type", ""))
-
-    @property
-    def headers(self) -> Headers:
-        return Headers(self._response.headers.multi_items())
-
-    @property
-    def data(self) -> bytes:
-        return self._response.content
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +53,15 @@ def contract() -> OpenAPI:
     spec = yaml.safe_load(CONTRACT_PATH.read_text())
     spec["servers"] = [{"url": BASE_URL}]  # the contract names the stub's address
     return OpenAPI.from_dict(spec)
+
+
+def raw_path(request: httpx.Request) -> str:
+    return request.url.raw_path.split(b"?")[0].decode("ascii")
+
+
+def target(request: httpx.Request) -> tuple[str, str, list[tuple[str, str]]]:
+    """Where ``request`` went: its method, raw path and sorted query."""
+    return request.method, raw_path(request), sorted(request.url.params.multi_items())
 
 
 @pytest.fixture
@@ -136,10 +76,11 @@ def sent(contract: OpenAPI) -> Any:
         assert route.call_count == 1
         request = route.calls.last.request
         assert request.headers["authorization"] == BASIC
-        contract.validate_request(ContractRequest(request))
+        # The raw path: a quoted wapId stays one path segment.
+        as_sent = OpenAPIRequest(request, path=raw_path(request))
+        contract.validate_request(as_sent)
         if answer:
-            response = route.calls.last.response
-            contract.validate_response(ContractRequest(request), ContractResponse(response))
+            contract.validate_response(as_sent, OpenAPIResponse(route.calls.last.response))
         return request
 
     return check
@@ -156,7 +97,7 @@ def make_settings(**changes: Any) -> Settings:
         wap_password=PASSWORD,
         supertokens_connection_uri="http://supertokens.test",
         wap_timeouts=Timeouts(connect=1.5, read=2.5, write=3.5, pool=4.5),
-        # respx intercepts httpcore; tests/test_aiohttp_transport.py covers the aiohttp one.
+        # respx intercepts httpcore only; test_aiohttp_transport.py covers aiohttp.
         wap_http_transport="httpcore",
     )
     return settings.replace(**changes)
@@ -172,14 +113,6 @@ async def wap() -> AsyncIterator[WapClient]:
 def fake() -> Iterator[respx.MockRouter]:
     with respx.mock(base_url=BASE_URL, assert_all_called=True) as router:
         yield router
-
-
-def raw_path(request: httpx.Request) -> str:
-    return request.url.raw_path.split(b"?")[0].decode("ascii")
-
-
-def query(request: httpx.Request) -> list[tuple[str, str]]:
-    return sorted(request.url.params.multi_items())
 
 
 class Body(httpx.AsyncByteStream):
@@ -223,26 +156,29 @@ def streamed(body: Body, **headers: str) -> httpx.Response:
     ],
 )
 async def test_lifecycle_calls_post_to_the_quoted_container_and_parse_its_state(
-    wap: WapClient, fake: respx.MockRouter, sent: Any, method: str, action: str, status: str
+    wap: WapClient,
+    fake: respx.MockRouter,
+    sent: Any,
+    method: str,
+    action: str,
+    status: wap_types.ContainerStatus,
 ) -> None:
-    route = fake.post(f"/containers/{WAP_ID}/{action}").respond(
+    route = fake.post(f"{CONTAINER}/{action}").respond(
         200, json={"id": WAP_ID, "status": status, "changedAt": AT}
     )
 
     state = await getattr(wap, method)(WAP_ID)
 
-    assert state == ContainerState(id=WAP_ID, status=status, changed_at=AT_DT)  # type: ignore[arg-type]
+    assert state == wap_types.ContainerState(WAP_ID, status, AT_DT)
     request = sent(route)
-    assert request.method == "POST"
-    assert raw_path(request) == f"/core/containers/{QUOTED}/{action}"
-    assert query(request) == []
+    assert target(request) == ("POST", f"{SENT_TO}/{action}", [])
     assert request.content == b""
 
 
 async def test_update_image_posts_image_and_tag_as_json(
     wap: WapClient, fake: respx.MockRouter, sent: Any
 ) -> None:
-    route = fake.post(f"/containers/{WAP_ID}/update-image").respond(
+    route = fake.post(f"{CONTAINER}/update-image").respond(
         200,
         json={
             "id": WAP_ID,
@@ -255,10 +191,11 @@ async def test_update_image_posts_image_and_tag_as_json(
 
     update = await wap.update_container_image(WAP_ID, "armory/agent-runtime", "1.5.0")
 
-    assert update == ImageUpdate(WAP_ID, "armory/agent-runtime", "1.4.2", "1.5.0", "completed")
+    assert update == wap_types.ImageUpdate(
+        WAP_ID, "armory/agent-runtime", "1.4.2", "1.5.0", "completed"
+    )
     request = sent(route)
-    assert request.method == "POST"
-    assert raw_path(request) == f"/core/containers/{QUOTED}/update-image"
+    assert target(request) == ("POST", f"{SENT_TO}/update-image", [])
     assert request.headers["content-type"] == "application/json"
     assert json.loads(request.content) == {"image": "armory/agent-runtime", "tag": "1.5.0"}
 
@@ -269,7 +206,7 @@ async def test_update_image_posts_image_and_tag_as_json(
 async def test_list_files_gets_the_directory_and_parses_its_entries(
     wap: WapClient, fake: respx.MockRouter, sent: Any
 ) -> None:
-    route = fake.get(f"/containers/{WAP_ID}/files").respond(
+    route = fake.get(f"{CONTAINER}/files").respond(
         200,
         json={
             "path": "/app/instructions",
@@ -294,24 +231,21 @@ async def test_list_files_gets_the_directory_and_parses_its_entries(
 
     listing = await wap.list_container_files(WAP_ID, "/app/instructions")
 
-    assert listing == FileListing(
+    assert listing == wap_types.FileListing(
         path="/app/instructions",
         entries=(
-            FileEntry("system.md", "/app/instructions/system.md", "file", 25, AT_DT),
-            FileEntry("tools", "/app/instructions/tools", "directory", 0, AT_DT),
+            wap_types.FileEntry("system.md", "/app/instructions/system.md", "file", 25, AT_DT),
+            wap_types.FileEntry("tools", "/app/instructions/tools", "directory", 0, AT_DT),
         ),
     )
-    request = sent(route)
-    assert request.method == "GET"
-    assert raw_path(request) == f"/core/containers/{QUOTED}/files"
-    assert query(request) == [("path", "/app/instructions")]
+    assert target(sent(route)) == ("GET", f"{SENT_TO}/files", [("path", "/app/instructions")])
 
 
 async def test_read_file_returns_the_bytes_and_their_metadata(
     wap: WapClient, fake: respx.MockRouter, sent: Any
 ) -> None:
     content = "Bonjour, agent ✓\n".encode()
-    route = fake.get(f"/containers/{WAP_ID}/files/read").respond(
+    route = fake.get(f"{CONTAINER}/files/read").respond(
         200,
         content=content,
         headers={
@@ -323,22 +257,17 @@ async def test_read_file_returns_the_bytes_and_their_metadata(
 
     file = await wap.read_container_file(WAP_ID, "/app/a b/ü.md", max_bytes=len(content))
 
-    assert file.content == content
-    assert file.size == len(content)
-    assert file.content_type == "text/plain; charset=utf-8"
-    assert file.etag == ETAG
-    assert file.last_modified == AT_DT
-    request = sent(route)
-    assert request.method == "GET"
-    assert raw_path(request) == f"/core/containers/{QUOTED}/files/read"
-    assert query(request) == [("path", "/app/a b/ü.md")]
+    assert file == wap_types.FileContent(
+        content, "text/plain; charset=utf-8", ETAG, AT_DT, len(content)
+    )
+    assert target(sent(route)) == ("GET", f"{SENT_TO}/files/read", [("path", "/app/a b/ü.md")])
 
 
 async def test_read_file_refuses_a_file_announced_bigger_than_max_bytes_without_reading_it(
     wap: WapClient, fake: respx.MockRouter, sent: Any
 ) -> None:
     body = Body(b"x" * 10, b"y" * 10)
-    route = fake.get(f"/containers/{WAP_ID}/files/read").mock(
+    route = fake.get(f"{CONTAINER}/files/read").mock(
         return_value=streamed(body, Content_Length="20", ETag=ETAG)
     )
 
@@ -356,7 +285,7 @@ async def test_read_file_stops_reading_a_chunked_file_once_it_exceeds_max_bytes(
     wap: WapClient, fake: respx.MockRouter, sent: Any
 ) -> None:
     body = Body(*[b"0123"] * 1000)
-    route = fake.get(f"/containers/{WAP_ID}/files/read").mock(return_value=streamed(body))
+    route = fake.get(f"{CONTAINER}/files/read").mock(return_value=streamed(body))
 
     with pytest.raises(errors.PayloadTooLarge):
         await wap.read_container_file(WAP_ID, "/app/big.log", max_bytes=10)
@@ -369,23 +298,18 @@ async def test_read_file_stops_reading_a_chunked_file_once_it_exceeds_max_bytes(
 async def test_read_file_accepts_a_chunked_file_of_exactly_max_bytes(
     wap: WapClient, fake: respx.MockRouter
 ) -> None:
-    fake.get(f"/containers/{WAP_ID}/files/read").mock(
-        return_value=streamed(Body(b"0123", b"4567", b"89"))
-    )
+    fake.get(f"{CONTAINER}/files/read").mock(return_value=streamed(Body(b"0123", b"4567", b"89")))
 
     file = await wap.read_container_file(WAP_ID, "/app/ten.txt", max_bytes=10)
 
-    assert file.content == b"0123456789"
-    assert file.size == 10
-    assert file.content_type == "application/octet-stream"
-    assert file.etag is None and file.last_modified is None
+    assert file == wap_types.FileContent(b"0123456789", "application/octet-stream", None, None, 10)
 
 
 async def test_open_file_streams_the_chunks_as_they_arrive(
     wap: WapClient, fake: respx.MockRouter, sent: Any
 ) -> None:
     body = Body(b"\x00\x01", b"\xff\xfe", b"end")
-    route = fake.get(f"/containers/{WAP_ID}/files/read").mock(
+    route = fake.get(f"{CONTAINER}/files/read").mock(
         return_value=streamed(
             body,
             Content_Type="application/octet-stream",
@@ -404,94 +328,61 @@ async def test_open_file_streams_the_chunks_as_they_arrive(
     assert stream.last_modified == AT_DT
     assert body.closed
     request = sent(route, answer=False)
-    assert request.method == "GET"
-    assert raw_path(request) == f"/core/containers/{QUOTED}/files/read"
-    assert query(request) == [("path", "/app/blob.bin")]
+    assert target(request) == ("GET", f"{SENT_TO}/files/read", [("path", "/app/blob.bin")])
 
 
-async def test_closing_an_unfinished_file_stream_closes_the_answer(
-    wap: WapClient, fake: respx.MockRouter
+@pytest.mark.parametrize(
+    ("content", "if_match", "created"),
+    [(b"\xffhi\x00\n", ETAG, False), (b"", None, True)],
+    ids=["replacing-with-if-match", "creating-empty-without-if-match"],
+)
+async def test_write_file_puts_the_raw_bytes_and_if_match_only_when_given(
+    wap: WapClient,
+    fake: respx.MockRouter,
+    sent: Any,
+    content: bytes,
+    if_match: str | None,
+    created: bool,
 ) -> None:
-    body = Body(b"first", b"second", b"third")
-    fake.get(f"/containers/{WAP_ID}/files/read").mock(return_value=streamed(body))
-
-    stream = await wap.open_container_file(WAP_ID, "/app/blob.bin")
-    assert await stream.__anext__() == b"first"
-    await stream.aclose()
-
-    assert body.closed
-    assert body.pulled == 1
-
-
-async def test_write_file_puts_the_raw_bytes_with_if_match(
-    wap: WapClient, fake: respx.MockRouter, sent: Any
-) -> None:
-    route = fake.put(f"/containers/{WAP_ID}/files/write").respond(
+    path = "/app/instructions/system.md"
+    route = fake.put(f"{CONTAINER}/files/write").respond(
         200,
         json={
-            "path": "/app/instructions/system.md",
-            "created": False,
+            "path": path,
+            "created": created,
             "size": 5,
             "etag": ETAG,
             "modifiedAt": AT,
             "hotReloaded": True,
-            "reloadedFiles": ["/app/instructions/system.md"],
+            "reloadedFiles": [path],
             "restartRequired": False,
         },
     )
 
-    result = await wap.write_container_file(
-        WAP_ID, "/app/instructions/system.md", b"\xffhi\x00\n", if_match=ETAG
-    )
+    result = await wap.write_container_file(WAP_ID, path, content, if_match=if_match)
 
-    assert result == WriteResult(
-        path="/app/instructions/system.md",
-        created=False,
+    assert result == wap_types.WriteResult(
+        path,
+        created=created,
         size=5,
         etag=ETAG,
         modified_at=AT_DT,
         hot_reloaded=True,
-        reloaded_files=("/app/instructions/system.md",),
+        reloaded_files=(path,),
         restart_required=False,
     )
     request = sent(route)
-    assert request.method == "PUT"
-    assert raw_path(request) == f"/core/containers/{QUOTED}/files/write"
-    assert query(request) == [("path", "/app/instructions/system.md")]
-    assert request.content == b"\xffhi\x00\n"
+    assert target(request) == ("PUT", f"{SENT_TO}/files/write", [("path", path)])
+    assert request.content == content
     assert request.headers["content-type"] == "application/octet-stream"
-    assert request.headers["if-match"] == ETAG
+    assert request.headers.get("if-match") == if_match
 
 
-async def test_write_file_without_if_match_sends_no_if_match_header(
-    wap: WapClient, fake: respx.MockRouter, sent: Any
+@pytest.mark.parametrize("if_match", [ETAG, None], ids=["with-if-match", "without-if-match"])
+async def test_delete_file_sends_delete_and_if_match_only_when_given(
+    wap: WapClient, fake: respx.MockRouter, sent: Any, if_match: str | None
 ) -> None:
-    route = fake.put(f"/containers/{WAP_ID}/files/write").respond(
-        200,
-        json={
-            "path": "/app/new.txt",
-            "created": True,
-            "size": 0,
-            "etag": '"e3b0c44298fc1c149afbf4c8996fb924"',
-            "modifiedAt": AT,
-            "hotReloaded": False,
-            "reloadedFiles": [],
-            "restartRequired": False,
-        },
-    )
-
-    result = await wap.write_container_file(WAP_ID, "/app/new.txt", b"")
-
-    assert result.created is True and result.reloaded_files == ()
-    request = sent(route)
-    assert "if-match" not in request.headers
-    assert request.content == b""
-
-
-async def test_delete_file_sends_delete_with_if_match(
-    wap: WapClient, fake: respx.MockRouter, sent: Any
-) -> None:
-    route = fake.delete(f"/containers/{WAP_ID}/files").respond(
+    route = fake.delete(f"{CONTAINER}/files").respond(
         200,
         json={
             "path": "/app/config/app.yaml",
@@ -502,82 +393,101 @@ async def test_delete_file_sends_delete_with_if_match(
         },
     )
 
-    result = await wap.delete_container_file(WAP_ID, "/app/config/app.yaml", if_match=ETAG)
+    result = await wap.delete_container_file(WAP_ID, "/app/config/app.yaml", if_match=if_match)
 
-    assert result == DeleteResult("/app/config/app.yaml", True, False, (), True)
+    assert result == wap_types.DeleteResult(
+        "/app/config/app.yaml",
+        deleted=True,
+        hot_reloaded=False,
+        reloaded_files=(),
+        restart_required=True,
+    )
     request = sent(route)
-    assert request.method == "DELETE"
-    assert raw_path(request) == f"/core/containers/{QUOTED}/files"
-    assert query(request) == [("path", "/app/config/app.yaml")]
-    assert request.headers["if-match"] == ETAG
+    assert target(request) == ("DELETE", f"{SENT_TO}/files", [("path", "/app/config/app.yaml")])
+    assert request.headers.get("if-match") == if_match
     assert request.content == b""
 
 
-async def test_delete_file_without_if_match_sends_no_if_match_header(
-    wap: WapClient, fake: respx.MockRouter, sent: Any
+@pytest.mark.parametrize(
+    ("open_stream", "action", "pieces", "first"),
+    [
+        (
+            lambda wap: wap.open_container_file(WAP_ID, "/app/blob.bin"),
+            "files/read",
+            (b"first", b"second", b"third"),
+            b"first",
+        ),
+        (
+            lambda wap: wap.follow_container_logs(WAP_ID, LogOptions()),
+            "logs",
+            (b"one\n", b"two\n", b"three\n"),
+            "one",
+        ),
+    ],
+    ids=["file", "followed-log"],
+)
+async def test_closing_an_unfinished_stream_closes_the_answer(
+    wap: WapClient,
+    fake: respx.MockRouter,
+    open_stream: Any,
+    action: str,
+    pieces: tuple[bytes, ...],
+    first: object,
 ) -> None:
-    route = fake.delete(f"/containers/{WAP_ID}/files").respond(
-        200,
-        json={
-            "path": "/app/x.txt",
-            "deleted": True,
-            "hotReloaded": False,
-            "reloadedFiles": [],
-            "restartRequired": False,
-        },
-    )
+    body = Body(*pieces)
+    fake.get(f"{CONTAINER}/{action}").mock(return_value=streamed(body))
 
-    await wap.delete_container_file(WAP_ID, "/app/x.txt")
+    stream = await open_stream(wap)
+    assert await stream.__anext__() == first
+    await stream.aclose()
 
-    assert "if-match" not in sent(route).headers
+    assert body.closed
+    assert body.pulled == 1
 
 
 # -- health, stats, logs ----------------------------------------------------------------------
 
 
-async def test_container_health_is_parsed_with_a_null_start_time(
-    wap: WapClient, fake: respx.MockRouter, sent: Any
+@pytest.mark.parametrize(
+    ("status", "health", "started_at", "started", "streak"),
+    [
+        ("stopped", "none", None, None, 0),
+        (
+            "running",
+            "unhealthy",
+            "2026-11-29T09:00:00.250Z",
+            datetime(2026, 11, 29, 9, 0, 0, 250_000, tzinfo=UTC),
+            3,
+        ),
+    ],
+    ids=["null-start-time", "a-start-time"],
+)
+async def test_container_health_is_parsed_with_or_without_a_start_time(
+    wap: WapClient,
+    fake: respx.MockRouter,
+    sent: Any,
+    status: wap_types.ContainerStatus,
+    health: wap_types.HealthStatus,
+    started_at: str | None,
+    started: datetime | None,
+    streak: int,
 ) -> None:
-    route = fake.get(f"/containers/{WAP_ID}/health").respond(
+    route = fake.get(f"{CONTAINER}/health").respond(
         200,
         json={
             "id": WAP_ID,
-            "status": "stopped",
-            "health": "none",
-            "startedAt": None,
+            "status": status,
+            "health": health,
+            "startedAt": started_at,
             "checkedAt": AT,
-            "failingStreak": 0,
+            "failingStreak": streak,
         },
     )
 
-    health = await wap.get_container_health(WAP_ID)
+    found = await wap.get_container_health(WAP_ID)
 
-    assert health == ContainerHealth(WAP_ID, "stopped", "none", None, AT_DT, 0)
-    request = sent(route)
-    assert request.method == "GET"
-    assert raw_path(request) == f"/core/containers/{QUOTED}/health"
-    assert query(request) == []
-
-
-async def test_container_health_parses_a_start_time(
-    wap: WapClient, fake: respx.MockRouter, sent: Any
-) -> None:
-    fake.get(f"/containers/{WAP_ID}/health").respond(
-        200,
-        json={
-            "id": WAP_ID,
-            "status": "running",
-            "health": "unhealthy",
-            "startedAt": "2026-11-29T09:00:00.250Z",
-            "checkedAt": AT,
-            "failingStreak": 3,
-        },
-    )
-
-    health = await wap.get_container_health(WAP_ID)
-
-    assert health.started_at == datetime(2026, 11, 29, 9, 0, 0, 250_000, tzinfo=UTC)
-    assert (health.health, health.failing_streak) == ("unhealthy", 3)
+    assert found == wap_types.ContainerHealth(WAP_ID, status, health, started, AT_DT, streak)
+    assert target(sent(route)) == ("GET", f"{SENT_TO}/health", [])
 
 
 async def test_all_container_health_gets_the_bulk_report(
@@ -611,22 +521,19 @@ async def test_all_container_health_gets_the_bulk_report(
 
     summary = await wap.get_all_container_health()
 
-    assert summary == HealthSummary(
+    busy = wap_types.ContainerResources(3.5, 134217728, 536870912)
+    idle = wap_types.ContainerResources(0.0, 0, 0)
+    assert summary == wap_types.HealthSummary(
         (
-            HealthEntry(
-                "wap-1", "running", "healthy", AT_DT, ContainerResources(3.5, 134217728, 536870912)
-            ),
-            HealthEntry("wap-2", "restarting", "starting", AT_DT, ContainerResources(0.0, 0, 0)),
+            wap_types.HealthEntry("wap-1", "running", "healthy", AT_DT, busy),
+            wap_types.HealthEntry("wap-2", "restarting", "starting", AT_DT, idle),
         )
     )
-    request = sent(route)
-    assert request.method == "GET"
-    assert raw_path(request) == "/core/containers/health"
-    assert query(request) == []
+    assert target(sent(route)) == ("GET", "/core/containers/health", [])
 
 
 async def test_stats_are_parsed(wap: WapClient, fake: respx.MockRouter, sent: Any) -> None:
-    route = fake.get(f"/containers/{WAP_ID}/stats").respond(
+    route = fake.get(f"{CONTAINER}/stats").respond(
         200,
         json={
             "id": WAP_ID,
@@ -644,17 +551,15 @@ async def test_stats_are_parsed(wap: WapClient, fake: respx.MockRouter, sent: An
 
     stats = await wap.get_container_stats(WAP_ID)
 
-    assert stats == ContainerStats(WAP_ID, 12.25, 1, 2, 3, 4, 5, 6, 7, AT_DT)
-    request = sent(route)
-    assert request.method == "GET"
-    assert raw_path(request) == f"/core/containers/{QUOTED}/stats"
+    assert stats == wap_types.ContainerStats(WAP_ID, 12.25, 1, 2, 3, 4, 5, 6, 7, AT_DT)
+    assert target(sent(route)) == ("GET", f"{SENT_TO}/stats", [])
 
 
 async def test_logs_are_asked_with_every_option_and_split_into_lines(
     wap: WapClient, fake: respx.MockRouter, sent: Any
 ) -> None:
     body = "2026-11-29T10:15:00Z started\r\n\n2026-11-29T10:15:01Z progress 10%\r50%\n"
-    route = fake.get(f"/containers/{WAP_ID}/logs").respond(
+    route = fake.get(f"{CONTAINER}/logs").respond(
         200, text=body, headers={"Content-Type": "text/plain; charset=utf-8"}
     )
     since = datetime(2026, 11, 29, 12, 0, tzinfo=timezone(timedelta(hours=2)))
@@ -666,33 +571,35 @@ async def test_logs_are_asked_with_every_option_and_split_into_lines(
         "",
         "2026-11-29T10:15:01Z progress 10%\r50%",
     ]
-    request = sent(route)
-    assert request.method == "GET"
-    assert raw_path(request) == f"/core/containers/{QUOTED}/logs"
-    assert query(request) == [
-        ("follow", "false"),
-        ("since", "2026-11-29T12:00:00+02:00"),
-        ("tail", "50"),
-        ("timestamps", "true"),
-    ]
+    assert target(sent(route)) == (
+        "GET",
+        f"{SENT_TO}/logs",
+        [
+            ("follow", "false"),
+            ("since", "2026-11-29T12:00:00+02:00"),
+            ("tail", "50"),
+            ("timestamps", "true"),
+        ],
+    )
 
 
 async def test_logs_with_default_options_send_no_tail_or_since(
     wap: WapClient, fake: respx.MockRouter, sent: Any
 ) -> None:
-    route = fake.get(f"/containers/{WAP_ID}/logs").respond(
+    route = fake.get(f"{CONTAINER}/logs").respond(
         200, text="only line\n", headers={"Content-Type": "text/plain; charset=utf-8"}
     )
 
     assert await wap.get_container_logs(WAP_ID, LogOptions()) == ["only line"]
-    assert query(sent(route)) == [("follow", "false"), ("timestamps", "false")]
+    sent_query = [("follow", "false"), ("timestamps", "false")]
+    assert target(sent(route)) == ("GET", f"{SENT_TO}/logs", sent_query)
 
 
 async def test_follow_logs_yields_lines_as_they_stream_in(
     wap: WapClient, fake: respx.MockRouter, sent: Any
 ) -> None:
     body = Body(b"first li", b"ne\nsecond\n", b"caf\xc3", b"\xa9 third\n", b"last")
-    route = fake.get(f"/containers/{WAP_ID}/logs").mock(
+    route = fake.get(f"{CONTAINER}/logs").mock(
         return_value=streamed(body, Content_Type="text/plain; charset=utf-8")
     )
 
@@ -703,65 +610,46 @@ async def test_follow_logs_yields_lines_as_they_stream_in(
     assert lines == ["first line", "second", "café third", "last"]
     assert body.closed
     request = sent(route, answer=False)
-    assert raw_path(request) == f"/core/containers/{QUOTED}/logs"
-    assert query(request) == [
-        ("follow", "true"),
-        ("since", "2026-11-29T10:15:00Z"),
-        ("tail", "1"),
-        ("timestamps", "false"),
-    ]
+    assert target(request) == (
+        "GET",
+        f"{SENT_TO}/logs",
+        [
+            ("follow", "true"),
+            ("since", "2026-11-29T10:15:00Z"),
+            ("tail", "1"),
+            ("timestamps", "false"),
+        ],
+    )
     # A quiet container must not time the stream out; the other timeouts still hold.
-    assert request.extensions["timeout"] == {
-        "connect": 1.5,
-        "read": None,
-        "write": 3.5,
-        "pool": 4.5,
-    }
-
-
-async def test_closing_a_followed_log_closes_the_answer(
-    wap: WapClient, fake: respx.MockRouter
-) -> None:
-    body = Body(b"one\n", b"two\n", b"three\n")
-    fake.get(f"/containers/{WAP_ID}/logs").mock(return_value=streamed(body))
-
-    stream = await wap.follow_container_logs(WAP_ID, LogOptions())
-    assert await stream.__anext__() == "one"
-    await stream.aclose()
-
-    assert body.closed
-    assert body.pulled == 1
+    assert request.extensions["timeout"] == {**TIMEOUTS, "read": None}
 
 
 # -- env ---------------------------------------------------------------------------------------
 
 
 async def test_env_is_read_unmasked(wap: WapClient, fake: respx.MockRouter, sent: Any) -> None:
-    route = fake.get(f"/containers/{WAP_ID}/env").respond(
+    route = fake.get(f"{CONTAINER}/env").respond(
         200, json={"id": WAP_ID, "variables": {"LOG_LEVEL": "info", "OPENAI_API_KEY": "sk-x"}}
     )
 
     env = await wap.get_container_env(WAP_ID)
 
-    assert env == EnvVariables(WAP_ID, {"LOG_LEVEL": "info", "OPENAI_API_KEY": "sk-x"})
-    request = sent(route)
-    assert request.method == "GET"
-    assert raw_path(request) == f"/core/containers/{QUOTED}/env"
+    assert env == wap_types.EnvVariables(WAP_ID, {"LOG_LEVEL": "info", "OPENAI_API_KEY": "sk-x"})
+    assert target(sent(route)) == ("GET", f"{SENT_TO}/env", [])
 
 
 async def test_env_update_patches_set_and_unset_as_json(
     wap: WapClient, fake: respx.MockRouter, sent: Any
 ) -> None:
-    route = fake.patch(f"/containers/{WAP_ID}/env").respond(
+    route = fake.patch(f"{CONTAINER}/env").respond(
         200, json={"id": WAP_ID, "variables": {"LOG_LEVEL": "debug"}, "restartRequired": True}
     )
 
     update = await wap.update_container_env(WAP_ID, {"LOG_LEVEL": "debug"}, ["OLD_FLAG"])
 
-    assert update == EnvUpdate(WAP_ID, {"LOG_LEVEL": "debug"}, True)
+    assert update == wap_types.EnvUpdate(WAP_ID, {"LOG_LEVEL": "debug"}, True)
     request = sent(route)
-    assert request.method == "PATCH"
-    assert raw_path(request) == f"/core/containers/{QUOTED}/env"
+    assert target(request) == ("PATCH", f"{SENT_TO}/env", [])
     assert request.headers["content-type"] == "application/json"
     assert json.loads(request.content) == {"set": {"LOG_LEVEL": "debug"}, "unset": ["OLD_FLAG"]}
 
@@ -772,18 +660,13 @@ async def test_env_update_patches_set_and_unset_as_json(
 async def test_the_timeouts_come_from_the_settings(
     wap: WapClient, fake: respx.MockRouter, sent: Any
 ) -> None:
-    route = fake.post(f"/containers/{WAP_ID}/stop").respond(
+    route = fake.post(f"{CONTAINER}/stop").respond(
         200, json={"id": WAP_ID, "status": "stopped", "changedAt": AT}
     )
 
     await wap.stop_container(WAP_ID)
 
-    assert sent(route).extensions["timeout"] == {
-        "connect": 1.5,
-        "read": 2.5,
-        "write": 3.5,
-        "pool": 4.5,
-    }
+    assert sent(route).extensions["timeout"] == TIMEOUTS
 
 
 async def test_the_client_never_shows_its_credentials() -> None:
@@ -811,7 +694,7 @@ async def test_an_injected_transport_replaces_the_network() -> None:
         first = await client.get_container_env("wap-1")
         second = await client.get_container_env("wap-1")
 
-    assert first == second == EnvVariables("wap-1", {"A": "1"})
+    assert first == second == wap_types.EnvVariables("wap-1", {"A": "1"})
     assert [str(r.url) for r in seen] == ["http://wap.test/core/containers/wap-1/env"] * 2
     assert all(r.headers["authorization"] == BASIC for r in seen)
 

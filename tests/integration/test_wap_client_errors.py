@@ -2,14 +2,14 @@
 
 ``ERROR_MAP`` is the table of ``service/adapters/wap_errors.py`` as cases: each row
 fails one operation one way and names the error the client must raise, with its
-status, code and whole detail. tests/test_aiohttp_transport.py makes the same
+status, code and whole detail. tests/integration/test_aiohttp_transport.py makes the same
 failures for real over aiohttp.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,29 +19,21 @@ import respx
 
 from service import errors
 from service.adapters.wap_client import WapClient
-from service.wap import EnvVariables, LogOptions, Stream
+from service.wap import LogOptions, Stream
+from service.wap_types import EnvVariables
+from tests.integration import test_wap_client as client_tests
 from tests.integration.test_wap_client import (
     AT,
-    BASE_URL,
     PASSWORD,
     USERNAME,
     WAP_ID,
     Body,
-    make_settings,
     streamed,
 )
+from tests.integration.test_wap_client import CONTAINER as C
 
-
-@pytest.fixture
-async def wap() -> AsyncIterator[WapClient]:
-    async with WapClient(make_settings()) as client:
-        yield client
-
-
-@pytest.fixture
-def fake() -> Iterator[respx.MockRouter]:
-    with respx.mock(base_url=BASE_URL, assert_all_called=True) as router:
-        yield router
+# test_wap_client's client and faked WAP Core (pytest finds fixtures by their names here).
+wap, fake = client_tests.wap, client_tests.fake
 
 
 async def drained(opening: Awaitable[Stream[Any]]) -> list[Any]:
@@ -50,7 +42,6 @@ async def drained(opening: Awaitable[Stream[Any]]) -> list[Any]:
 
 
 Call = Callable[[WapClient], Awaitable[object]]
-C = f"/containers/{WAP_ID}"
 
 # The operations the rows fail: name -> (method, path, the call).
 OPERATIONS: dict[str, tuple[str, str, Call]] = {

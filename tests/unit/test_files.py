@@ -15,9 +15,10 @@ from service import errors
 from service.domain import CAP_FILE_READ, CAP_FILE_WRITE
 from service.events import CONFIG_RELOADED, FILE_CHANGED
 from service.usecases import files
-from service.wap import FileContent
+from service.wap_types import FileContent
 from tests.fakes.clock import DEFAULT_EPOCH
-from tests.fakes.wap import FakeFile, FakeWap, etag_of
+from tests.fakes.wap import FakeWap
+from tests.fakes.wap_files import FakeFile, etag_of
 from tests.unit.conftest import ALICE, IMAGE, INSTRUCTIONS, MINE, World
 
 MAX_BYTES = 64

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from service.events import HEALTH_UPDATE
 from service.health_memory import AbstractHealthMemory
 from service.usecases.health_watch import PollHealth, health_changes
-from service.wap import ContainerResources, HealthEntry
+from service.wap_types import ContainerResources, HealthEntry
 from tests.unit.conftest import BARE, MINE, THEIRS, World
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from service import errors
 from service.usecases.lifecycle import Action, ChangeState
-from service.wap import ContainerState
+from service.wap_types import ContainerState
 from tests.unit.conftest import ALICE, BARE, MINE, World
 
 

@@ -16,7 +16,7 @@ from service import errors
 from service.domain import VersionUpdate
 from service.events import VERSION_UPDATE
 from service.usecases.versions import ListVersions, UpdateVersion
-from service.wap import ImageUpdate
+from service.wap_types import ImageUpdate
 from tests.fakes.wap import FakeWap
 from tests.unit.conftest import ALICE, IMAGE, MINE, World
 
