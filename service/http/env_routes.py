@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sanic.response import HTTPResponse
@@ -15,20 +16,20 @@ def _variables(variables: list[Variable]) -> list[dict[str, Any]]:
     return [{"name": v.name, "value": v.value, "masked": v.masked} for v in variables]
 
 
+@dataclass(frozen=True)
 class EnvRoutes:
-    def __init__(self, read_env: ReadEnv, patch_env: PatchEnv) -> None:
-        self._read = read_env
-        self._patch = patch_env
+    read_env: ReadEnv
+    patch_env: PatchEnv
 
     @handles("getAgentEnv")
     async def read(self, call: Call) -> HTTPResponse:
         reveal = bool(call.query.get("reveal", False))
-        variables = await self._read(call.caller, call.container_id, reveal=reveal)
+        variables = await self.read_env(call.caller, call.container_id, reveal=reveal)
         return json_response({"containerId": call.container_id, "variables": _variables(variables)})
 
     @handles("patchAgentEnv")
     async def patch(self, call: Call) -> HTTPResponse:
-        outcome = await self._patch(call.caller, call.container_id, dict(call.body))
+        outcome = await self.patch_env(call.caller, call.container_id, dict(call.body))
         return json_response(
             {
                 "containerId": call.container_id,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sanic.response import HTTPResponse
 
 from service.http.pipeline import Call, handles
@@ -9,13 +11,13 @@ from service.http.render import json_response
 from service.usecases.catch_up import CatchUp
 
 
+@dataclass(frozen=True)
 class EventRoutes:
-    def __init__(self, catch_up: CatchUp) -> None:
-        self._catch_up = catch_up
+    catch_up: CatchUp
 
     @handles("listAgentEvents")
     async def since(self, call: Call) -> HTTPResponse:
-        missed = await self._catch_up(
+        missed = await self.catch_up(
             call.caller, call.container_id, int(call.query.get("since", 0))
         )
         return json_response(

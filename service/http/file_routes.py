@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sanic.response import HTTPResponse
 
 from service.http.pipeline import Call, handles
@@ -11,24 +13,17 @@ from service.usecases.files import DeleteFile, ListFiles, OpenFile, ReadFile, Wr
 OCTET_STREAM = "application/octet-stream"
 
 
+@dataclass(frozen=True)
 class FileRoutes:
-    def __init__(
-        self,
-        list_files: ListFiles,
-        read_file: ReadFile,
-        open_file: OpenFile,
-        write_file: WriteFile,
-        delete_file: DeleteFile,
-    ) -> None:
-        self._list = list_files
-        self._read = read_file
-        self._open = open_file
-        self._write = write_file
-        self._delete = delete_file
+    list_files: ListFiles
+    read_file: ReadFile
+    open_file: OpenFile
+    write_file: WriteFile
+    delete_file: DeleteFile
 
     @handles("listAgentFiles")
     async def list(self, call: Call) -> HTTPResponse:
-        listing = await self._list(call.caller, call.container_id, call.query.get("path"))
+        listing = await self.list_files(call.caller, call.container_id, call.query.get("path"))
         entries = [
             {
                 "name": e.name,
@@ -48,7 +43,7 @@ class FileRoutes:
     async def read(self, call: Call) -> HTTPResponse:
         if call.prefers(OCTET_STREAM, over="application/json"):
             return await self._stream(call)
-        found = await self._read(call.caller, call.container_id, call.file_path)
+        found = await self.read_file(call.caller, call.container_id, call.file_path)
         body = {
             "containerId": call.container_id,
             "path": found.path,
@@ -61,7 +56,7 @@ class FileRoutes:
         return json_response(body, headers={"ETag": found.etag} if found.etag else None)
 
     async def _stream(self, call: Call) -> HTTPResponse:
-        stream = await self._open(call.caller, call.container_id, call.file_path)
+        stream = await self.open_file(call.caller, call.container_id, call.file_path)
         headers: dict[str, str] = {"ETag": stream.etag} if stream.etag else {}
         if stream.size is not None:
             headers["Content-Length"] = str(stream.size)
@@ -75,7 +70,7 @@ class FileRoutes:
     @handles("writeAgentFile")
     async def write(self, call: Call) -> HTTPResponse:
         body = call.body
-        written = await self._write(
+        written = await self.write_file(
             call.caller,
             call.container_id,
             call.file_path,
@@ -98,7 +93,7 @@ class FileRoutes:
 
     @handles("deleteAgentFile")
     async def delete(self, call: Call) -> HTTPResponse:
-        deleted = await self._delete(
+        deleted = await self.delete_file(
             call.caller, call.container_id, call.file_path, if_match=call.header("If-Match")
         )
         result = deleted.result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sanic.response import HTTPResponse
@@ -13,12 +14,12 @@ from service.usecases.lifecycle import Action, ChangeState
 from service.usecases.versions import ListVersions, UpdateVersion
 
 
+@dataclass(frozen=True)
 class LifecycleRoutes:
-    def __init__(self, change_state: ChangeState) -> None:
-        self._change_state = change_state
+    change_state: ChangeState
 
     async def _change(self, call: Call, action: Action) -> HTTPResponse:
-        state = await self._change_state(call.caller, call.container_id, action)
+        state = await self.change_state(call.caller, call.container_id, action)
         return json_response(
             {
                 "containerId": call.container_id,
@@ -55,19 +56,19 @@ def update_json(update: VersionUpdate) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
 class VersionRoutes:
-    def __init__(self, list_versions: ListVersions, update_version: UpdateVersion) -> None:
-        self._list = list_versions
-        self._update = update_version
+    list_versions: ListVersions
+    update_version: UpdateVersion
 
     @handles("updateAgentVersion")
     async def update(self, call: Call) -> HTTPResponse:
-        update = await self._update(call.caller, call.container_id, call.body["tag"])
+        update = await self.update_version(call.caller, call.container_id, call.body["tag"])
         return json_response(update_json(update))
 
     @handles("listAgentVersions")
     async def list(self, call: Call) -> HTTPResponse:
-        found = await self._list(call.caller, call.container_id)
+        found = await self.list_versions(call.caller, call.container_id)
         container = found.container
         return json_response(
             {

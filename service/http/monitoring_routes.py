@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sanic.response import HTTPResponse
@@ -28,24 +29,17 @@ def _resources(entry: HealthEntry) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
 class MonitoringRoutes:
-    def __init__(
-        self,
-        summarise_health: SummariseHealth,
-        get_health: GetHealth,
-        get_stats: GetStats,
-        read_logs: ReadLogs,
-        follow_logs: FollowLogs,
-    ) -> None:
-        self._summarise = summarise_health
-        self._health = get_health
-        self._stats = get_stats
-        self._read_logs = read_logs
-        self._follow_logs = follow_logs
+    summarise_health: SummariseHealth
+    get_health: GetHealth
+    get_stats: GetStats
+    read_logs: ReadLogs
+    follow_logs: FollowLogs
 
     @handles("getAgentsHealth")
     async def summary(self, call: Call) -> HTTPResponse:
-        summary = await self._summarise(call.caller)
+        summary = await self.summarise_health(call.caller)
         containers = [
             {
                 "containerId": item.container.id,
@@ -63,7 +57,7 @@ class MonitoringRoutes:
 
     @handles("getAgentHealth")
     async def health(self, call: Call) -> HTTPResponse:
-        h = await self._health(call.caller, call.container_id)
+        h = await self.get_health(call.caller, call.container_id)
         return json_response(
             {
                 "containerId": call.container_id,
@@ -77,7 +71,7 @@ class MonitoringRoutes:
 
     @handles("getAgentStats")
     async def stats(self, call: Call) -> HTTPResponse:
-        st = await self._stats(call.caller, call.container_id)
+        st = await self.get_stats(call.caller, call.container_id)
         return json_response(
             {
                 "containerId": call.container_id,
@@ -98,9 +92,9 @@ class MonitoringRoutes:
         q = call.query
         options = log_options(q.get("tail"), q.get("since"), bool(q.get("timestamps", False)))
         if not q.get("follow", False):
-            lines = await self._read_logs(call.caller, call.container_id, options)
+            lines = await self.read_logs(call.caller, call.container_id, options)
             return json_response({"containerId": call.container_id, "lines": lines})
-        stream = await self._follow_logs(call.caller, call.container_id, options)
+        stream = await self.follow_logs(call.caller, call.container_id, options)
         async with stream, problem_stream_guard():
             response = await call.request.respond(
                 content_type="text/event-stream",

@@ -17,16 +17,16 @@ class Missed:
     latest_seq: int  # the newest seq kept for the container (0 when none is)
 
 
+@dataclass(frozen=True)
 class CatchUp:
     """Answered from the publisher's window; WAP is not called."""
 
-    def __init__(self, ownership: Ownership, events: AbstractEventPublisher) -> None:
-        self._ownership = ownership
-        self._events = events
+    ownership: Ownership
+    events: AbstractEventPublisher
 
     async def __call__(self, caller: Caller, container_id: str, since: int) -> Missed:
-        container = await self._ownership.container(caller, container_id)
+        container = await self.ownership.container(caller, container_id)
         # The whole kept window (at most EVENT_WINDOW events): its newest seq is latestSeq.
-        kept = await self._events.since(container.id, 0)
+        kept = await self.events.since(container.id, 0)
         latest = max((int(e["data"]["seq"]) for e in kept), default=0)
         return Missed([e for e in kept if int(e["data"]["seq"]) > since], latest)

@@ -45,14 +45,14 @@ class EnvPatched:
     restart_required: bool
 
 
+@dataclass(frozen=True)
 class ReadEnv:
-    def __init__(self, ownership: Ownership, wap: AbstractWap) -> None:
-        self._ownership = ownership
-        self._wap = wap
+    ownership: Ownership
+    wap: AbstractWap
 
     async def __call__(self, caller: Caller, container_id: str, *, reveal: bool) -> list[Variable]:
-        container = await self._ownership.container(caller, container_id)
-        found = await self._wap.get_container_env(container.wap_id)
+        container = await self.ownership.container(caller, container_id)
+        found = await self.wap.get_container_env(container.wap_id)
         return present(found.variables, reveal=reveal)
 
 
@@ -60,14 +60,14 @@ class PatchEnv:
     """Applies a JSON Merge Patch (name → value sets, name → null unsets)."""
 
     def __init__(self, ownership: Ownership, wap: AbstractWap, protected: Iterable[str]) -> None:
-        self._ownership = ownership
-        self._wap = wap
-        self._protected = frozenset(protected)
+        self.ownership = ownership
+        self.wap = wap
+        self.protected = frozenset(protected)
 
     async def __call__(
         self, caller: Caller, container_id: str, patch: Mapping[str, str | None]
     ) -> EnvPatched:
-        container = await self._ownership.container(caller, container_id)
+        container = await self.ownership.container(caller, container_id)
         bad = [n for n in patch if not NAME.fullmatch(n)]
         if bad:
             raise errors.Unprocessable(
@@ -75,7 +75,7 @@ class PatchEnv:
                 code="invalid_variable_name",
                 errors=[FieldError(f"body.{n}", "is not a valid variable name") for n in bad],
             )
-        refused = sorted(set(patch) & self._protected)
+        refused = sorted(set(patch) & self.protected)
         if refused:
             raise errors.Unprocessable(
                 f"These variables are protected and cannot be changed: {', '.join(refused)}.",
@@ -84,10 +84,10 @@ class PatchEnv:
             )
         # WAP answers the resulting environment only: what it was before tells which of
         # the patched names really changed (a patch that sets a value again changes nothing).
-        before = (await self._wap.get_container_env(container.wap_id)).variables
+        before = (await self.wap.get_container_env(container.wap_id)).variables
         to_set = {n: v for n, v in patch.items() if v is not None}
         to_unset = [n for n, v in patch.items() if v is None]
-        result = await self._wap.update_container_env(container.wap_id, to_set, to_unset)
+        result = await self.wap.update_container_env(container.wap_id, to_set, to_unset)
         after = result.variables
         changed = sorted(n for n in patch if before.get(n) != after.get(n))
         return EnvPatched(present(after, reveal=False), changed, result.restart_required)

@@ -69,17 +69,17 @@ class FileDeleted:
     result: DeleteResult
 
 
+@dataclass(frozen=True)
 class _FileUseCase:
-    def __init__(self, ownership: Ownership, wap: AbstractWap) -> None:
-        self._ownership = ownership
-        self._wap = wap
+    ownership: Ownership
+    wap: AbstractWap
 
 
 class ListFiles(_FileUseCase):
     """A directory's entries, or with no path the container's roots (no WAP call)."""
 
     async def __call__(self, caller: Caller, container_id: str, raw: str | None) -> Listing:
-        container = await self._ownership.container(caller, container_id)
+        container = await self.ownership.container(caller, container_id)
         if raw is None:
             entries = [
                 Entry(
@@ -93,7 +93,7 @@ class ListFiles(_FileUseCase):
                 for root in paths.roots(container)
             ]
             return Listing(None, entries)
-        found = await self._wap.list_container_files(
+        found = await self.wap.list_container_files(
             container.wap_id, paths.readable(container, raw)
         )
         return Listing(
@@ -119,15 +119,13 @@ class ReadFile(_FileUseCase):
         self, ownership: Ownership, wap: AbstractWap, *, max_file_bytes: int, clock: AbstractClock
     ) -> None:
         super().__init__(ownership, wap)
-        self._max_bytes = max_file_bytes
-        self._clock = clock
+        self.max_bytes = max_file_bytes
+        self.clock = clock
 
     async def __call__(self, caller: Caller, container_id: str, raw: str) -> FileRead:
-        container = await self._ownership.container(caller, container_id)
+        container = await self.ownership.container(caller, container_id)
         path = paths.readable(container, raw)
-        found = await self._wap.read_container_file(
-            container.wap_id, path, max_bytes=self._max_bytes
-        )
+        found = await self.wap.read_container_file(container.wap_id, path, max_bytes=self.max_bytes)
         text: str
         encoding: Encoding
         try:
@@ -135,7 +133,7 @@ class ReadFile(_FileUseCase):
         except UnicodeDecodeError:
             text, encoding = base64.b64encode(found.content).decode("ascii"), "base64"
         # WAP may omit Last-Modified: the read itself is then the freshest moment known.
-        modified = found.last_modified or datetime.fromtimestamp(self._clock.now(), UTC)
+        modified = found.last_modified or datetime.fromtimestamp(self.clock.now(), UTC)
         return FileRead(path, text, encoding, found.size, modified, found.etag)
 
 
@@ -143,16 +141,13 @@ class OpenFile(_FileUseCase):
     """A file streamed from WAP, any size. The caller owns (and closes) the stream."""
 
     async def __call__(self, caller: Caller, container_id: str, raw: str) -> Stream[bytes]:
-        container = await self._ownership.container(caller, container_id)
-        return await self._wap.open_container_file(container.wap_id, paths.readable(container, raw))
+        container = await self.ownership.container(caller, container_id)
+        return await self.wap.open_container_file(container.wap_id, paths.readable(container, raw))
 
 
+@dataclass(frozen=True)
 class _ChangeFile(_FileUseCase):
-    def __init__(
-        self, ownership: Ownership, wap: AbstractWap, events: AbstractEventPublisher
-    ) -> None:
-        super().__init__(ownership, wap)
-        self._events = events
+    events: AbstractEventPublisher
 
     async def _announce(
         self,
@@ -162,13 +157,13 @@ class _ChangeFile(_FileUseCase):
         reloaded: Sequence[str],
         hot_reloaded: bool,
     ) -> None:
-        await self._events.publish(
+        await self.events.publish(
             AgentEvent.about(container, FILE_CHANGED, path=path, action=action)
         )
         # WAP's word alone is not enough: only an agent that hot-reloads its instructions
         # directory announces a reload (DESIGN.md, decision 7).
         if hot_reloaded and container.hot_reloads(path):
-            await self._events.publish(
+            await self.events.publish(
                 AgentEvent.about(container, CONFIG_RELOADED, files=list(reloaded))
             )
 
@@ -185,7 +180,7 @@ class WriteFile(_ChangeFile):
         max_file_bytes: int,
     ) -> None:
         super().__init__(ownership, wap, events)
-        self._max_bytes = max_file_bytes
+        self.max_bytes = max_file_bytes
 
     async def __call__(
         self,
@@ -197,10 +192,10 @@ class WriteFile(_ChangeFile):
         *,
         if_match: str | None,
     ) -> FileWritten:
-        container = await self._ownership.container(caller, container_id)
+        container = await self.ownership.container(caller, container_id)
         path = paths.writable(container, raw)
-        data = decode_content(content, encoding, max_bytes=self._max_bytes)
-        result = await self._wap.write_container_file(
+        data = decode_content(content, encoding, max_bytes=self.max_bytes)
+        result = await self.wap.write_container_file(
             container.wap_id, path, data, if_match=if_match
         )
         written = FileWritten(path, result)
@@ -216,9 +211,9 @@ class DeleteFile(_ChangeFile):
     async def __call__(
         self, caller: Caller, container_id: str, raw: str, *, if_match: str | None
     ) -> FileDeleted:
-        container = await self._ownership.container(caller, container_id)
+        container = await self.ownership.container(caller, container_id)
         path = paths.writable(container, raw)
-        result = await self._wap.delete_container_file(container.wap_id, path, if_match=if_match)
+        result = await self.wap.delete_container_file(container.wap_id, path, if_match=if_match)
         await self._announce(container, path, "deleted", result.reloaded_files, result.hot_reloaded)
         return FileDeleted(path, result)
 

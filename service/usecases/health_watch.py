@@ -19,6 +19,7 @@ business: see ``service.realtime.health``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from service.domain import OwnedContainer
 from service.events import HEALTH_UPDATE, AbstractEventPublisher, AgentEvent
@@ -59,27 +60,21 @@ def health_event(container: OwnedContainer, entry: HealthEntry) -> AgentEvent:
     )
 
 
+@dataclass(frozen=True)
 class PollHealth:
     """Polls WAP once and publishes the changes; returns how many were published."""
 
-    def __init__(
-        self,
-        wap: AbstractWap,
-        repository: AbstractContainerRepository,
-        events: AbstractEventPublisher,
-        memory: AbstractHealthMemory,
-    ) -> None:
-        self._wap = wap
-        self._repository = repository
-        self._events = events
-        self._memory = memory
+    wap: AbstractWap
+    repository: AbstractContainerRepository
+    events: AbstractEventPublisher
+    memory: AbstractHealthMemory
 
     async def __call__(self) -> int:
-        summary = await self._wap.get_all_container_health()
+        summary = await self.wap.get_all_container_health()
         entries = {entry.id: entry for entry in summary.containers}
-        containers = await self._repository.list_by_wap_ids(list(entries))
-        changed, current = health_changes(await self._memory.load(), containers, entries)
+        containers = await self.repository.list_by_wap_ids(list(entries))
+        changed, current = health_changes(await self.memory.load(), containers, entries)
         for event in changed:
-            await self._events.publish(event)
-        await self._memory.save(current)
+            await self.events.publish(event)
+        await self.memory.save(current)
         return len(changed)

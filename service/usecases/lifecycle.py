@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 from service.domain import CAP_RESTART
@@ -13,17 +14,17 @@ from service.wap_types import ContainerState
 Action = Literal["restart", "stop", "start"]
 
 
+@dataclass(frozen=True)
 class ChangeState:
     """Asks WAP to restart, stop or start one of the caller's agents."""
 
-    def __init__(self, ownership: Ownership, wap: AbstractWap) -> None:
-        self._ownership = ownership
-        self._wap = wap
+    ownership: Ownership
+    wap: AbstractWap
 
     async def __call__(self, caller: Caller, container_id: str, action: Action) -> ContainerState:
-        container = await self._ownership.with_capability(caller, container_id, CAP_RESTART)
+        container = await self.ownership.with_capability(caller, container_id, CAP_RESTART)
         if action == "restart":
-            return await self._wap.restart_container(container.wap_id)
+            return await self.wap.restart_container(container.wap_id)
         if action == "stop":
-            return await self._wap.stop_container(container.wap_id)
-        return await self._wap.start_container(container.wap_id)
+            return await self.wap.stop_container(container.wap_id)
+        return await self.wap.start_container(container.wap_id)

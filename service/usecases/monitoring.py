@@ -35,37 +35,37 @@ class HealthSummary:
         return counts
 
 
+@dataclass(frozen=True)
 class SummariseHealth:
     """The health of every container the caller owns: one WAP call, filtered here."""
 
-    def __init__(self, repository: AbstractContainerRepository, wap: AbstractWap) -> None:
-        self._repository = repository
-        self._wap = wap
+    repository: AbstractContainerRepository
+    wap: AbstractWap
 
     async def __call__(self, caller: Caller) -> HealthSummary:
-        mine = await self._repository.list_owned(caller.account_id)
+        mine = await self.repository.list_owned(caller.account_id)
         if not mine:
             return HealthSummary(())
-        reported = {e.id: e for e in (await self._wap.get_all_container_health()).containers}
+        reported = {e.id: e for e in (await self.wap.get_all_container_health()).containers}
         return HealthSummary(tuple(SummaryItem(c, reported.get(c.wap_id)) for c in mine))
 
 
+@dataclass(frozen=True)
 class _ContainerQuery:
-    def __init__(self, ownership: Ownership, wap: AbstractWap) -> None:
-        self._ownership = ownership
-        self._wap = wap
+    ownership: Ownership
+    wap: AbstractWap
 
 
 class GetHealth(_ContainerQuery):
     async def __call__(self, caller: Caller, container_id: str) -> ContainerHealth:
-        container = await self._ownership.container(caller, container_id)
-        return await self._wap.get_container_health(container.wap_id)
+        container = await self.ownership.container(caller, container_id)
+        return await self.wap.get_container_health(container.wap_id)
 
 
 class GetStats(_ContainerQuery):
     async def __call__(self, caller: Caller, container_id: str) -> ContainerStats:
-        container = await self._ownership.container(caller, container_id)
-        return await self._wap.get_container_stats(container.wap_id)
+        container = await self.ownership.container(caller, container_id)
+        return await self.wap.get_container_stats(container.wap_id)
 
 
 def log_options(tail: int | None, since: datetime | None, timestamps: bool) -> LogOptions:
@@ -77,13 +77,13 @@ def log_options(tail: int | None, since: datetime | None, timestamps: bool) -> L
 
 class ReadLogs(_ContainerQuery):
     async def __call__(self, caller: Caller, container_id: str, options: LogOptions) -> list[str]:
-        container = await self._ownership.container(caller, container_id)
-        return await self._wap.get_container_logs(container.wap_id, options)
+        container = await self.ownership.container(caller, container_id)
+        return await self.wap.get_container_logs(container.wap_id, options)
 
 
 class FollowLogs(_ContainerQuery):
     """The recent lines, then each new one as it is logged. The caller closes the stream."""
 
     async def __call__(self, caller: Caller, container_id: str, options: LogOptions) -> Stream[str]:
-        container = await self._ownership.container(caller, container_id)
-        return await self._wap.follow_container_logs(container.wap_id, options)
+        container = await self.ownership.container(caller, container_id)
+        return await self.wap.follow_container_logs(container.wap_id, options)

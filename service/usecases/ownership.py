@@ -5,6 +5,8 @@ Every use case that acts on a container starts here, before any upstream call.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from service import errors
 from service.domain import OwnedContainer
 from service.repository import AbstractContainerRepository
@@ -13,14 +15,14 @@ from service.sessions import Caller
 NOT_YOURS = "This container does not exist or does not belong to your account."
 
 
+@dataclass(frozen=True)
 class Ownership:
     """Resolves a container id for a caller. Unknown and foreign ids answer the same 403."""
 
-    def __init__(self, repository: AbstractContainerRepository) -> None:
-        self._repository = repository
+    repository: AbstractContainerRepository
 
     async def container(self, caller: Caller, container_id: str) -> OwnedContainer:
-        found = await self._repository.find_owned(caller.account_id, container_id)
+        found = await self.repository.find_owned(caller.account_id, container_id)
         if found is None or found.account_id != caller.account_id:
             raise errors.Forbidden(NOT_YOURS)
         return found

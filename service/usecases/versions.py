@@ -22,21 +22,22 @@ class Versions:
     history: Sequence[VersionUpdate]
 
 
+@dataclass(frozen=True)
 class ListVersions:
     """The released tags of the container's image and its update history (no WAP call)."""
 
-    def __init__(self, ownership: Ownership, repository: AbstractContainerRepository) -> None:
-        self._ownership = ownership
-        self._repository = repository
+    ownership: Ownership
+    repository: AbstractContainerRepository
 
     async def __call__(self, caller: Caller, container_id: str) -> Versions:
-        container = await self._ownership.container(caller, container_id)
+        container = await self.ownership.container(caller, container_id)
         available, history = await asyncio.gather(
-            self._repository.catalogue(container.image), self._repository.history(container.id)
+            self.repository.catalogue(container.image), self.repository.history(container.id)
         )
         return Versions(container, available, history)
 
 
+@dataclass(frozen=True)
 class UpdateVersion:
     """Moves the container to a catalogued tag of its image.
 
@@ -46,21 +47,14 @@ class UpdateVersion:
     request. ``agent-version-update`` goes out when it starts and when it ends.
     """
 
-    def __init__(
-        self,
-        ownership: Ownership,
-        repository: AbstractContainerRepository,
-        wap: AbstractWap,
-        events: AbstractEventPublisher,
-    ) -> None:
-        self._ownership = ownership
-        self._repository = repository
-        self._wap = wap
-        self._events = events
+    ownership: Ownership
+    repository: AbstractContainerRepository
+    wap: AbstractWap
+    events: AbstractEventPublisher
 
     async def __call__(self, caller: Caller, container_id: str, tag: str) -> VersionUpdate:
-        container = await self._ownership.container(caller, container_id)
-        catalogue = await self._repository.catalogue(container.image)
+        container = await self.ownership.container(caller, container_id)
+        catalogue = await self.repository.catalogue(container.image)
         if tag not in {entry.tag for entry in catalogue}:
             raise errors.Unprocessable(
                 f"{tag!r} is not a released version of {container.image}.",
@@ -69,7 +63,7 @@ class UpdateVersion:
             )
         if tag == container.tag:
             raise errors.Conflict(f"The agent already runs {container.image}:{tag}.")
-        update = await self._repository.begin_update(container, tag, caller.account_id)
+        update = await self.repository.begin_update(container, tag, caller.account_id)
         return await asyncio.shield(self._run(container, update))
 
     async def _run(self, container: OwnedContainer, update: VersionUpdate) -> VersionUpdate:
@@ -82,23 +76,21 @@ class UpdateVersion:
                 status=status,
             )
 
-        await self._events.publish(announce("updating"))
+        await self.events.publish(announce("updating"))
         try:
-            await self._wap.update_container_image(
-                container.wap_id, container.image, update.new_tag
-            )
+            await self.wap.update_container_image(container.wap_id, container.image, update.new_tag)
         except errors.ApiError as exc:
-            failed = await self._repository.finish_update(
+            failed = await self.repository.finish_update(
                 update.id, succeeded=False, error=exc.detail
             )
-            await self._events.publish(announce("failed"))
+            await self.events.publish(announce("failed"))
             if isinstance(exc, errors.Unprocessable):
                 return failed
             raise
         except BaseException:
-            await self._repository.finish_update(update.id, succeeded=False, error="interrupted")
-            await self._events.publish(announce("failed"))
+            await self.repository.finish_update(update.id, succeeded=False, error="interrupted")
+            await self.events.publish(announce("failed"))
             raise
-        completed = await self._repository.finish_update(update.id, succeeded=True)
-        await self._events.publish(announce("completed"))
+        completed = await self.repository.finish_update(update.id, succeeded=True)
+        await self.events.publish(announce("completed"))
         return completed
