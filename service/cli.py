@@ -57,19 +57,10 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
+    from service.http import serving
 
-    Settings.from_env()  # fail loudly before forking workers
-    uvicorn.run(
-        "service.http.asgi:app_from_env",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        loop="asyncio",
-        log_level="info",
-        access_log=False,
-    )
+    settings = Settings.from_env()  # fail loudly before starting workers
+    serving.run(settings, host=args.host, port=args.port, workers=args.workers)
     return 0
 
 
@@ -89,11 +80,8 @@ def _wait_for_line(proc: subprocess.Popen[str], needle: str, timeout: float = 30
 
 def cmd_dev(args: argparse.Namespace) -> int:
     """The embedded stack: migrations, demo data, both stand-ins, the service."""
-    import uvicorn
-
     from service import demo
-    from service.http.app import create_app
-    from service.http.asgi import asgi_app
+    from service.http import serving
     from supertokens_stub.keys import load_or_create_key
     from supertokens_stub.server import StubCore
     from supertokens_stub.tokens import mint_access_token
@@ -129,8 +117,10 @@ def cmd_dev(args: argparse.Namespace) -> int:
     try:
         _wait_for_line(wap, "listening")
         base = f"http://{args.host}:{args.port}"
+        sio_port = serving.socketio_port(settings, args.port)
         print(f"\nArmory Agent Control API (dev) on {base}")
         print(f"  API docs:      {base}/docs")
+        print(f"  Socket.io:     http://{args.host}:{sio_port} (path /socket.io/)")
         print(f"  WAP stub:      {settings.wap_url}")
         print(f"  SuperTokens:   {core.url} (stand-in)")
         print(f"  database:      {settings.database_url}")
@@ -145,13 +135,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
             f"{base}/v1/agents/{first}/health"
         )
         print("\nCtrl-C stops everything.\n", flush=True)
-        uvicorn.run(
-            asgi_app(create_app(settings)),
-            host=args.host,
-            port=args.port,
-            log_level="warning",
-            loop="asyncio",
-        )
+        serving.run(settings, host=args.host, port=args.port, workers=1)
     finally:
         wap.send_signal(signal.SIGINT)
         try:

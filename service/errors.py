@@ -19,6 +19,7 @@ SuperTokens SDK) are translated into these classes where they are caught.
     ├── PreconditionFailed        412  precondition_failed
     ├── PayloadTooLarge           413  payload_too_large
     ├── UnsupportedMediaType      415  unsupported_media_type
+    ├── HeadersTooLarge           431  headers_too_large
     ├── Unprocessable             422  validation_failed, unknown_tag, protected_variable,
     │                                  invalid_variable_name
     └── UpstreamError             502  wap_error
@@ -147,6 +148,10 @@ class PayloadTooLarge(ApiError):
 
 class UnsupportedMediaType(ApiError):
     status, code, title = 415, "unsupported_media_type", "Unsupported media type"
+
+
+class HeadersTooLarge(ApiError):
+    status, code, title = 431, "headers_too_large", "Request header fields too large"
 
 
 class Unprocessable(ApiError):

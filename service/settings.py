@@ -68,6 +68,18 @@ def _count(minimum: int = 1) -> Cast:
     return _number(int, "a whole number", minimum)
 
 
+def _bytes_at_most(maximum: int) -> Cast:
+    count = _count(minimum=1024)
+
+    def cast(name: str, raw: str) -> int:
+        value = int(count(name, raw))
+        if value > maximum:
+            raise SettingsError(f"{name}={raw!r} must be at most {maximum}")
+        return value
+
+    return cast
+
+
 def _transport(name: str, raw: str) -> WapHttpTransport:
     for option in WAP_HTTP_TRANSPORTS:
         if raw == option:
@@ -136,6 +148,34 @@ class Timeouts:
     pool: float = field(default=5.0, metadata=variable("WAP_POOL_TIMEOUT", _seconds()))
 
 
+@dataclass(frozen=True)
+class ServerLimits:
+    """Sanic's own limits on the API's connections (seconds and bytes)."""
+
+    # A body larger than this answers 413 before it is read (declared length) or as soon
+    # as it is crossed (chunked). None: room for a MAX_FILE_BYTES file in base64 and JSON.
+    request_max_size: int | None = field(
+        default=None, metadata=variable("REQUEST_MAX_SIZE", _count())
+    )
+    # The request line and headers together (431 above); 16384 is the most Sanic allows.
+    request_max_header_size: int = field(
+        default=16384, metadata=variable("REQUEST_MAX_HEADER_SIZE", _bytes_at_most(16384))
+    )
+    # A client that has not sent a whole request in this time is dropped.
+    request_timeout: float = field(default=30.0, metadata=variable("REQUEST_TIMEOUT", _seconds()))
+    # A handler that has not answered in this time answers 503; a stream is cut when it
+    # has sent nothing for this long.
+    response_timeout: float = field(
+        default=60.0, metadata=variable("RESPONSE_TIMEOUT", _seconds())
+    )
+    keep_alive_timeout: float = field(
+        default=15.0, metadata=variable("KEEP_ALIVE_TIMEOUT", _seconds())
+    )
+    graceful_shutdown_timeout: float = field(
+        default=15.0, metadata=variable("GRACEFUL_SHUTDOWN_TIMEOUT", _seconds(minimum=0.0))
+    )
+
+
 _HTTP = _url("http", "https")
 
 
@@ -177,10 +217,25 @@ class Settings:
     )
     event_window: int = field(default=500, metadata=variable("EVENT_WINDOW", _count()))
     db_threads: int = field(default=4, metadata=variable("DB_THREADS", _count()))
+    # The longest an ownership answer is served from memory (changes evict it sooner); 0: off.
+    ownership_cache_seconds: float = field(
+        default=30.0, metadata=variable("OWNERSHIP_CACHE_SECONDS", _seconds(minimum=0))
+    )
     protected_env_names: tuple[str, ...] = field(
         default=("PATH", "HOME", "HOSTNAME", "WAP_AGENT_ID", "WAP_TRUST_TOKEN"),
         metadata=variable("PROTECTED_ENV_NAMES", _names),
     )
+
+    server: ServerLimits = field(default=ServerLimits(), metadata=_group(ServerLimits))
+    # Where Socket.io is served, beside the API; None: the API's port + 1.
+    socketio_port: int | None = field(
+        default=None, metadata=variable("SOCKETIO_PORT", _count(minimum=0))
+    )
+
+    @property
+    def request_max_size(self) -> int:
+        limit = self.server.request_max_size
+        return limit if limit is not None else self.max_file_bytes * 2 + 64 * 1024
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, dev: bool = False) -> Settings:

@@ -160,7 +160,8 @@ def settings(demo_db: DatabaseTarget, st_core: Any, wap_stub: Any) -> Settings:
 
 @dataclass
 class RunningService:
-    url: str
+    url: str  # the API
+    sio_url: str  # Socket.io, served beside it
     app: Any
     client: httpx.Client
 
@@ -170,18 +171,20 @@ class RunningService:
 
 @contextmanager
 def running_service(settings: Settings, **adapters: Any) -> Iterator[RunningService]:
-    """The whole service (real adapters unless given) served on an ephemeral port."""
+    """The whole service (real adapters unless given) served on ephemeral ports."""
     from service.adapters.supertokens import reset_sdk
     from service.http.app import create_app
-    from service.http.asgi import asgi_app
     from tests.fixtures.service import serve
 
     reset_sdk()
     adapters.setdefault("health_monitor", False)  # tests that want it turn it on
     app = create_app(settings, **adapters)
     try:
-        with serve(asgi_app(app)) as url, httpx.Client(base_url=url, timeout=10) as client:
-            yield RunningService(url, app, client)
+        with (
+            serve(app, settings) as served,
+            httpx.Client(base_url=served.url, timeout=10) as client,
+        ):
+            yield RunningService(served.url, served.sio_url, app, client)
     finally:
         reset_sdk()
 

@@ -4,8 +4,8 @@ Importing this module has no side effects. Adapters not passed in are built from
 ``settings``; each one is started in ``before_server_start`` and closed in
 ``after_server_stop``. Use cases are built once here, with their ports and limits,
 and handed to the routes classes; ``pipeline.install`` routes every operation of
-``openapi.yaml`` to its handler. The Sanic app is wrapped with Socket.io by
-``asgi.asgi_app``.
+``openapi.yaml`` to its handler. ``serving`` serves the app (Sanic's own server) and
+Socket.io beside it.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from typing import Any
 
 from sanic import Sanic
 
+from service.adapters.change_feeds import change_feed
 from service.adapters.database import DatabaseTarget
+from service.adapters.ownership_cache import CachedContainerRepository
 from service.adapters.pony_repository import PonyContainerRepository
 from service.adapters.supertokens import SuperTokensSessionVerifier
 from service.adapters.wap_client import WapClient
@@ -79,6 +81,24 @@ def routes(
     ]
 
 
+def configure(app: App, settings: Settings) -> None:
+    """Sanic's own server and limits, from ``settings`` (the README's settings table)."""
+    app.config.FALLBACK_ERROR_FORMAT = "json"
+    limits = settings.server
+    app.config.REQUEST_MAX_SIZE = settings.request_max_size
+    app.config.REQUEST_MAX_HEADER_SIZE = limits.request_max_header_size
+    app.config.REQUEST_TIMEOUT = limits.request_timeout
+    app.config.RESPONSE_TIMEOUT = limits.response_timeout
+    app.config.KEEP_ALIVE_TIMEOUT = limits.keep_alive_timeout
+    app.config.GRACEFUL_SHUTDOWN_TIMEOUT = limits.graceful_shutdown_timeout
+    app.config.ACCESS_LOG = False
+    app.config.MOTD = False
+    # The stdlib loop: with uvloop, streaming through the service held far more memory
+    # (bench/README.md, "Streaming by event loop").
+    app.config.USE_UVLOOP = False
+    app.config.TOUCHUP = True
+
+
 def create_app(
     settings: Settings,
     *,
@@ -93,15 +113,21 @@ def create_app(
 ) -> App:
     """Build the service. Every adapter can be injected; the rest come from ``settings``.
 
-    The Socket.io server (``app.ctx.sio``, served by ``asgi.asgi_app``) is always built;
+    The Socket.io server (``app.ctx.sio``, served by ``serving``) is always built;
     the event publisher on it only when ``events`` is not given. ``health_monitor=False``
     leaves WAP's health unpolled (tests that count WAP calls).
     """
     clock = clock or SystemClock()
     if repository is None:
-        repository = PonyContainerRepository(
-            DatabaseTarget.from_url(settings.database_url), threads=settings.db_threads
-        )
+        target = DatabaseTarget.from_url(settings.database_url)
+        repository = PonyContainerRepository(target, threads=settings.db_threads)
+        if settings.ownership_cache_seconds > 0:
+            repository = CachedContainerRepository(
+                repository,
+                change_feed(target),
+                max_age=settings.ownership_cache_seconds,
+                clock=clock,
+            )
     if wap is None:
         wap = WapClient(settings)
     if sessions is None:
@@ -112,11 +138,7 @@ def create_app(
     contract = contract or Contract.load()
 
     app = Sanic(name or f"armory_agents_{next(_names)}", configure_logging=False)
-    app.config.REQUEST_MAX_SIZE = settings.max_file_bytes * 2 + 64 * 1024  # base64 + JSON
-    app.config.FALLBACK_ERROR_FORMAT = "json"
-    # TouchUp rewrites Sanic's own HTTP/1 server, which ASGI serving never uses, and it
-    # cannot run twice in one process (several apps in one test run).
-    app.config.TOUCHUP = False
+    configure(app, settings)
     app.ctx.contract = contract
     # What tests and tools reach from outside (a running app's publisher and repository).
     app.ctx.events = events

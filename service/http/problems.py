@@ -17,6 +17,7 @@ App = Sanic[Any, Any]
 
 log = logging.getLogger("armory.http")
 PROBLEM_JSON = "application/problem+json"
+_HEADER_LIMIT = "Request header exceeds the size limit"  # Sanic's words
 
 _SANIC_CODES = {
     400: ("invalid_request", errors.BadRequest),
@@ -47,6 +48,13 @@ def _from_sanic(exc: SanicException) -> errors.ApiError:
         headers["Allow"] = ", ".join(sorted(allowed))
     if status == 404:
         return errors.NotFound("No such resource.", headers=headers)
+    if status == 413 and _HEADER_LIMIT in str(exc):
+        # Sanic's own server refuses an oversized request line or header block as a 413;
+        # it is a 431, and says which limit.
+        return errors.HeadersTooLarge(
+            "The request line and headers are larger than REQUEST_MAX_HEADER_SIZE.",
+            headers=headers,
+        )
     if cls is errors.ApiError:
         generic = errors.ApiError(str(exc) or "Request failed", headers=headers)
         generic.status = status  # type: ignore[misc]

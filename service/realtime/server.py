@@ -25,6 +25,7 @@ from service.realtime.eventlog import AbstractEventLog, MemoryEventLog, RedisEve
 from service.realtime.health import HealthMonitor, MemoryHealthMemory, RedisHealthMemory
 from service.realtime.leader import RedisLeaderLock, SoleInstance, new_instance_id
 from service.realtime.namespace import AgentNamespace
+from service.realtime.origins import OriginPolicy
 from service.realtime.publisher import SocketIOEventPublisher
 from service.repository import AbstractContainerRepository
 from service.sessions import AbstractSessionVerifier
@@ -45,6 +46,7 @@ class Realtime:
     redis: Redis | None
     prefix: str
     instance_id: str
+    origins: OriginPolicy  # which browser origins may connect (add the API's port to it)
 
     def event_log(self) -> AbstractEventLog:
         if self.redis is None:
@@ -82,6 +84,16 @@ class Realtime:
         """Stop timers and background tasks, then close the Redis connections."""
         await self.namespace.close()
         await self.sio.shutdown()
+        # engine.io leaves each socket's next ping as a bare task asleep for ping_interval:
+        # cancel them, or the loop ends with pending tasks.
+        pings = [
+            task
+            for task in asyncio.all_tasks()
+            if getattr(task.get_coro(), "__qualname__", "") == "AsyncSocket._send_ping"
+        ]
+        for task in pings:
+            task.cancel()
+        await asyncio.gather(*pings, return_exceptions=True)
         manager = self.sio.manager
         listener = getattr(manager, "thread", None)
         if isinstance(listener, asyncio.Task):
@@ -111,15 +123,14 @@ def build_realtime(
         manager: Any = socketio.AsyncRedisManager(settings.redis_url, channel=f"{prefix}socketio")
     else:
         manager = socketio.AsyncManager()
+    origins = OriginPolicy(settings.cors_origins)
     sio = socketio.AsyncServer(
         async_mode="asgi",
         client_manager=manager,
-        # None: only the service's own origin (a browser on another site cannot ride the
-        # session cookie); an empty list would switch origin checks off altogether.
-        cors_allowed_origins=list(settings.cors_origins) or None,
+        cors_allowed_origins=origins,
         logger=False,
         engineio_logger=False,
     )
     namespace = AgentNamespace(sessions, repository)
     sio.register_namespace(namespace)
-    return Realtime(settings, sio, namespace, redis, prefix, new_instance_id())
+    return Realtime(settings, sio, namespace, redis, prefix, new_instance_id(), origins)

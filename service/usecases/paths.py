@@ -17,7 +17,7 @@ from service.domain import CAP_FILE_READ, CAP_FILE_WRITE, OwnedContainer
 from service.errors import FieldError
 from service.usecases.ownership import require_capability
 
-MAX_PATH = 4096
+MAX_PATH = 1024  # as the contract bounds file paths
 _ENCODED = re.compile(r"%[0-9A-Fa-f]{2}")
 
 

@@ -57,7 +57,7 @@ async def test_a_connect_without_a_valid_token_is_refused_with_its_reason(
     presented = token("alice", ttl_seconds=-60) if credentials.get("expired") else None
     presented = credentials.get("token", presented)
     with pytest.raises(Refused) as refused:
-        async with Listener.connect(quiet.url, token=presented):
+        async with Listener.connect(quiet.sio_url, token=presented):
             pass
     reason = assert_message("ConnectError", refused.value.reason)
     assert reason["message"] == code
@@ -69,7 +69,7 @@ async def test_a_connect_with_the_session_cookie_is_accepted_from_a_polling_hand
 ) -> None:
     cookie = {"Cookie": f"other=1; sAccessToken={token('alice')}"}
     async with Listener.connect(
-        quiet.url, headers=cookie, transports=["polling", "websocket"]
+        quiet.sio_url, headers=cookie, transports=["polling", "websocket"]
     ) as alice:
         await publish(quiet.app, "alice", ALICE_MAIN, FILE_CHANGED, **FOUR_EVENTS[0][1])
         name, payload = await alice.next()
@@ -79,11 +79,13 @@ async def test_a_connect_with_the_session_cookie_is_accepted_from_a_polling_hand
 
 async def test_the_auth_token_wins_over_the_cookie(quiet: RunningService, token: Any) -> None:
     garbage_cookie = {"Cookie": "sAccessToken=garbage"}
-    async with Listener.connect(quiet.url, token=token("alice"), headers=garbage_cookie) as alice:
+    async with Listener.connect(
+        quiet.sio_url, token=token("alice"), headers=garbage_cookie
+    ) as alice:
         assert alice.connected
     good_cookie = {"Cookie": f"sAccessToken={token('alice')}"}
     with pytest.raises(Refused) as refused:
-        async with Listener.connect(quiet.url, token="garbage", headers=good_cookie):
+        async with Listener.connect(quiet.sio_url, token="garbage", headers=good_cookie):
             pass
     assert refused.value.reason["message"] == "unauthorised"
 
@@ -94,13 +96,13 @@ async def test_a_page_on_a_foreign_origin_cannot_ride_the_session_cookie(
     caplog.set_level(logging.INFO, logger="engineio.server")  # logged at ERROR only once
     headers = {"Cookie": f"sAccessToken={token('alice')}", "Origin": "https://evil.example"}
     with pytest.raises(Refused) as refused:
-        async with Listener.connect(quiet.url, headers=headers):
+        async with Listener.connect(quiet.sio_url, headers=headers):
             pass
     # Turned away by engine.io at the handshake, before any session check.
     assert not isinstance(refused.value.reason, dict)
     assert "https://evil.example is not an accepted origin" in caplog.text
     same_origin = {"Cookie": f"sAccessToken={token('alice')}", "Origin": quiet.url}
-    async with Listener.connect(quiet.url, headers=same_origin) as alice:
+    async with Listener.connect(quiet.sio_url, headers=same_origin) as alice:
         assert alice.connected
 
 
@@ -111,7 +113,7 @@ async def test_each_of_the_four_events_reaches_the_owner_as_the_contract_describ
     quiet: RunningService, token: Any
 ) -> None:
     seqs = []
-    async with Listener.connect(quiet.url, token=token("alice")) as alice:
+    async with Listener.connect(quiet.sio_url, token=token("alice")) as alice:
         for name, data in FOUR_EVENTS:
             emitted = await publish(quiet.app, "alice", ALICE_MAIN, name, **data)
             got_name, payload = await alice.next()
@@ -126,7 +128,7 @@ async def test_each_of_the_four_events_reaches_the_owner_as_the_contract_describ
 async def test_seq_counts_each_containers_events_from_one(
     quiet: RunningService, token: Any
 ) -> None:
-    async with Listener.connect(quiet.url, token=token("alice")) as alice:
+    async with Listener.connect(quiet.sio_url, token=token("alice")) as alice:
         for container in (ALICE_MAIN, ALICE_MAIN, ALICE_READONLY, ALICE_MAIN):
             await publish(quiet.app, "alice", container, FILE_CHANGED, path="/a", action="created")
         got = [await alice.next() for _ in range(4)]
@@ -142,8 +144,8 @@ async def test_another_account_in_the_same_project_hears_nothing_of_its_neighbou
     add_bob_to_alices_project(demo_db)
     with running_service(settings, health_monitor=False) as service:
         async with (
-            Listener.connect(service.url, token=token("alice")) as alice,
-            Listener.connect(service.url, token=token("bob")) as bob,
+            Listener.connect(service.sio_url, token=token("alice")) as alice,
+            Listener.connect(service.sio_url, token=token("bob")) as bob,
         ):
             for name, data in FOUR_EVENTS:
                 await publish(service.app, "alice", ALICE_MAIN, name, **data)
@@ -163,7 +165,7 @@ async def test_another_account_in_the_same_project_hears_nothing_of_its_neighbou
 async def test_an_account_without_containers_may_connect_and_hears_nothing(
     quiet: RunningService, token: Any
 ) -> None:
-    async with Listener.connect(quiet.url, token=token("carol")) as carol:
+    async with Listener.connect(quiet.sio_url, token=token("carol")) as carol:
         await publish(quiet.app, "bob", BOB_MAIN, FILE_CHANGED, path="/x", action="created")
         assert await carol.drain(0.3) == []
 
@@ -174,7 +176,7 @@ async def test_an_account_without_containers_may_connect_and_hears_nothing(
 async def test_the_socket_is_disconnected_when_its_token_expires(
     quiet: RunningService, token: Any
 ) -> None:
-    async with Listener.connect(quiet.url, token=token("alice", ttl_seconds=2)) as alice:
+    async with Listener.connect(quiet.sio_url, token=token("alice", ttl_seconds=2)) as alice:
         await asyncio.wait_for(alice.disconnected.wait(), 5)
         assert alice.disconnect_reason == alice.client.reason.SERVER_DISCONNECT
 
@@ -182,7 +184,7 @@ async def test_the_socket_is_disconnected_when_its_token_expires(
 async def test_re_authenticating_before_expiry_keeps_the_socket(
     quiet: RunningService, token: Any
 ) -> None:
-    async with Listener.connect(quiet.url, token=token("alice", ttl_seconds=2)) as alice:
+    async with Listener.connect(quiet.sio_url, token=token("alice", ttl_seconds=2)) as alice:
         ack = assert_message(
             "AuthenticateAck", await alice.call("authenticate", {"token": token("alice")})
         )
@@ -203,7 +205,7 @@ async def test_a_refused_re_authentication_answers_why_and_keeps_the_first_expir
         ({}, "invalid_request"),
         ("just a string", "invalid_request"),
     ]
-    async with Listener.connect(quiet.url, token=token("alice", ttl_seconds=2)) as alice:
+    async with Listener.connect(quiet.sio_url, token=token("alice", ttl_seconds=2)) as alice:
         for data, code in attempts:
             ack = assert_message("AuthenticateAck", await alice.call("authenticate", data))
             assert (ack["ok"], ack["code"]) == (False, code), data
@@ -214,7 +216,7 @@ async def test_re_authenticating_also_joins_the_projects_of_containers_launched_
     settings: Any, demo_db: Any, token: Any
 ) -> None:
     with running_service(settings, health_monitor=False) as service:
-        async with Listener.connect(service.url, token=token("carol")) as carol:
+        async with Listener.connect(service.sio_url, token=token("carol")) as carol:
             give_carol_a_container(demo_db)
             await publish(
                 service.app, "carol", CAROLS_CONTAINER, FILE_CHANGED, path="/a", action="created"
@@ -242,13 +244,13 @@ async def test_a_client_that_missed_events_gets_them_in_order_from_the_events_en
     from tests.fixtures.contract import assert_contract
 
     alice_token = token("alice")
-    async with Listener.connect(quiet.url, token=alice_token) as alice:
+    async with Listener.connect(quiet.sio_url, token=alice_token) as alice:
         await publish(quiet.app, "alice", ALICE_MAIN, FILE_CHANGED, **FOUR_EVENTS[0][1])
         _, seen = await alice.next()
     last_seen = seen["seq"]
     for name, data in FOUR_EVENTS[1:]:
         await publish(quiet.app, "alice", ALICE_MAIN, name, **data)
-    async with Listener.connect(quiet.url, token=alice_token) as alice:
+    async with Listener.connect(quiet.sio_url, token=alice_token) as alice:
         response = quiet.client.get(
             f"/v1/agents/{ALICE_MAIN}/events",
             params={"since": last_seen},

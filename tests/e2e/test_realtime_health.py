@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
 
 from service import demo
@@ -115,8 +116,8 @@ async def test_a_socket_hears_a_health_change_once_and_a_neighbour_hears_nothing
             while not await on_server(service.app, events.since(ALICE_MAIN, 0)):
                 await asyncio.sleep(0.05)
         async with (
-            Listener.connect(service.url, token=token("alice")) as alice,
-            Listener.connect(service.url, token=token("bob")) as bob,
+            Listener.connect(service.sio_url, token=token("alice")) as alice,
+            Listener.connect(service.sio_url, token=token("bob")) as bob,
         ):
             wap_stub.set_health(ALICE_MAIN_WAP, "unhealthy")
             name, payload = await alice.next(timeout=5)
@@ -131,11 +132,17 @@ async def test_a_socket_hears_a_health_change_once_and_a_neighbour_hears_nothing
     assert not monitor.running
 
 
-def test_the_sanic_listeners_run_through_the_socketio_asgi_wrapper(settings: Any) -> None:
+def test_socketio_is_served_beside_the_api_for_as_long_as_the_api(settings: Any) -> None:
     with running_service(settings, health_monitor=True) as service:
         assert service.app.ctx.loop.is_running()  # after_server_start ran
         assert service.app.ctx.health_monitor.running
-        assert service.client.get("/openapi.json").status_code == 200  # Sanic behind it
-        handshake = service.client.get("/socket.io/", params={"EIO": "4", "transport": "polling"})
+        assert service.client.get("/openapi.json").status_code == 200
+        polling = {"EIO": "4", "transport": "polling"}
+        handshake = httpx.get(f"{service.sio_url}/socket.io/", params=polling, timeout=5)
         assert handshake.status_code == 200 and handshake.text.startswith('0{"sid":')
+        # The API's port is Sanic's alone: Socket.io is not served there.
+        assert service.client.get("/socket.io/", params=polling).status_code == 404
+        sio_url = service.sio_url
     assert not service.app.ctx.health_monitor.running  # before_server_stop ran
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{sio_url}/socket.io/", params=polling, timeout=2)

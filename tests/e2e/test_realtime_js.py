@@ -76,12 +76,16 @@ class NodeClient:
 
 
 @contextlib.asynccontextmanager
-async def _start(node: str, url: str, token: str) -> AsyncIterator[NodeClient]:
+async def start_client(
+    node: str, url: str, token: str, mode: str = "websocket"
+) -> AsyncIterator[NodeClient]:
+    """``first-event.mjs`` against ``url``: ``mode`` websocket, or default (polling first)."""
     process = await asyncio.create_subprocess_exec(
         node,
         str(JS_DIR / "first-event.mjs"),
         url,
         token,
+        mode,
         cwd=JS_DIR,
         stdout=asyncio.subprocess.PIPE,
     )
@@ -96,8 +100,8 @@ async def _start(node: str, url: str, token: str) -> AsyncIterator[NodeClient]:
 async def test_the_npm_socketio_client_connects_with_a_token_and_receives_an_event(
     node: str, quiet: RunningService, token: Any
 ) -> None:
-    async with _start(node, quiet.url, token("alice")) as client:
-        assert await client.line() == {"connected": True}
+    async with start_client(node, quiet.sio_url, token("alice")) as client:
+        assert await client.line() == {"connected": True, "transport": "websocket"}
         sent = await publish(
             quiet.app,
             "alice",
@@ -117,7 +121,7 @@ async def test_the_npm_socketio_client_connects_with_a_token_and_receives_an_eve
 async def test_the_npm_socketio_client_sees_why_a_bad_token_is_refused(
     node: str, quiet: RunningService, token: Any
 ) -> None:
-    async with _start(node, quiet.url, token("alice", ttl_seconds=-60)) as client:
+    async with start_client(node, quiet.sio_url, token("alice", ttl_seconds=-60)) as client:
         refused = await client.line()
         assert refused["refused"] == "try_refresh_token"
         assert_message("ConnectError", {"message": refused["refused"], "data": refused["data"]})

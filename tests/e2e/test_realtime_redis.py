@@ -78,8 +78,8 @@ async def test_a_client_on_one_instance_receives_what_another_instance_publishes
     shared = settings.replace(redis_url=redis_url)
     with instance(shared, redis_prefix) as a, instance(shared, redis_prefix) as b:
         async with (
-            Listener.connect(b.url, token="alice-token") as alice_on_b,
-            Listener.connect(a.url, token="bob-token") as bob_on_a,
+            Listener.connect(b.sio_url, token="alice-token") as alice_on_b,
+            Listener.connect(a.sio_url, token="bob-token") as bob_on_a,
         ):
             await _subscribed(aredis, redis_prefix, 2)
             sent_on_a = await publish(
@@ -178,7 +178,7 @@ async def test_a_redis_outage_neither_fails_a_publish_nor_silences_local_sockets
 ) -> None:
     down = settings.replace(redis_url="redis://127.0.0.1:1/0")  # nothing listens there
     with instance(down, redis_prefix) as service:
-        async with Listener.connect(service.url, token="alice-token") as alice:
+        async with Listener.connect(service.sio_url, token="alice-token") as alice:
             sent = await publish(
                 service.app, "alice", ALICE_MAIN, FILE_CHANGED, path="/a", action="created"
             )

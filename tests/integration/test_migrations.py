@@ -32,6 +32,11 @@ def _p(target: DatabaseTarget) -> str:
     return "?" if target.provider == "sqlite" else "%s"
 
 
+def _head(target: DatabaseTarget) -> int:
+    """The latest schema version (what a full migration reaches)."""
+    return available(target.provider)[-1].version
+
+
 def _fill_0001(target: DatabaseTarget, rows: int = 1200) -> list[tuple[Any, ...]]:
     """A database at 0001 with varied rows, as production held it before the feature."""
     rng = random.Random(5)
@@ -103,7 +108,7 @@ def test_upgrade_from_0001_keeps_every_row_and_value(any_target: DatabaseTarget)
 
     applied = migrate(any_target)
 
-    assert [m.version for m in applied] == [2]
+    assert [m.version for m in applied] == list(range(2, _head(any_target) + 1))
     after = _read(any_target, OLD_COLUMNS + NEW_COLUMNS)
     assert set(after) == set(before)
     for key, old in before.items():
@@ -126,7 +131,7 @@ def test_a_second_run_changes_nothing(any_target: DatabaseTarget) -> None:
     migrate(any_target)
     before = _read(any_target, OLD_COLUMNS + NEW_COLUMNS)
     assert migrate(any_target) == []
-    assert schema_version(any_target) == 2
+    assert schema_version(any_target) == _head(any_target)
     assert _read(any_target, OLD_COLUMNS + NEW_COLUMNS) == before
 
 

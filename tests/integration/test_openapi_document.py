@@ -23,22 +23,22 @@ PROBLEM_REF = "#/components/schemas/Problem"
 
 # Every response status each operation must declare, and no other.
 EXPECTED_STATUSES: dict[str, set[str]] = {
-    "restartAgent": {"200", "400", "401", "403", "409", "502", "504"},
-    "stopAgent": {"200", "400", "401", "403", "409", "502", "504"},
-    "startAgent": {"200", "400", "401", "403", "409", "502", "504"},
-    "updateAgentVersion": {"200", "400", "401", "403", "409", "415", "422", "502", "504"},
-    "listAgentVersions": {"200", "400", "401", "403"},
-    "listAgentFiles": {"200", "400", "401", "403", "404", "502", "504"},
-    "readAgentFile": {"200", "400", "401", "403", "404", "413", "502", "504"},
-    "writeAgentFile": {"200", "400", "401", "403", "412", "413", "415", "422", "502", "504"},
-    "deleteAgentFile": {"200", "400", "401", "403", "404", "412", "502", "504"},
-    "getAgentsHealth": {"200", "401", "502", "504"},
-    "getAgentHealth": {"200", "400", "401", "403", "502", "504"},
-    "getAgentStats": {"200", "400", "401", "403", "502", "504"},
-    "getAgentLogs": {"200", "400", "401", "403", "502", "504"},
-    "getAgentEnv": {"200", "400", "401", "403", "502", "504"},
-    "patchAgentEnv": {"200", "400", "401", "403", "415", "422", "502", "504"},
-    "listAgentEvents": {"200", "400", "401", "403"},
+    "restartAgent": {"200", "400", "401", "431", "403", "409", "502", "504"},
+    "stopAgent": {"200", "400", "401", "431", "403", "409", "502", "504"},
+    "startAgent": {"200", "400", "401", "431", "403", "409", "502", "504"},
+    "updateAgentVersion": {"200", "400", "401", "431", "403", "409", "415", "422", "502", "504"},
+    "listAgentVersions": {"200", "400", "401", "431", "403"},
+    "listAgentFiles": {"200", "400", "401", "431", "403", "404", "502", "504"},
+    "readAgentFile": {"200", "400", "401", "431", "403", "404", "413", "502", "504"},
+    "writeAgentFile": {"200", "400", "401", "431", "403", "412", "413", "415", "422", "502", "504"},
+    "deleteAgentFile": {"200", "400", "401", "431", "403", "404", "412", "502", "504"},
+    "getAgentsHealth": {"200", "401", "431", "502", "504"},
+    "getAgentHealth": {"200", "400", "401", "431", "403", "502", "504"},
+    "getAgentStats": {"200", "400", "401", "431", "403", "502", "504"},
+    "getAgentLogs": {"200", "400", "401", "431", "403", "502", "504"},
+    "getAgentEnv": {"200", "400", "401", "431", "403", "502", "504"},
+    "patchAgentEnv": {"200", "400", "401", "431", "403", "415", "422", "502", "504"},
+    "listAgentEvents": {"200", "400", "401", "431", "403"},
 }
 
 EXPECTED_ROUTES = {
@@ -416,8 +416,8 @@ def test_the_file_path_parameter_is_bounded(doc: dict[str, Any]) -> None:
     params = [_resolve(doc, p, "")[0] for p in doc["paths"][path]["parameters"]]
     (file_path,) = [p for p in params if p["name"] == "path"]
     assert file_path["in"] == "path"
-    # Without its leading slash: 4095 characters make the 4096 the Limits section allows.
-    assert file_path["schema"] == {"type": "string", "minLength": 1, "maxLength": 4095}
+    # Without its leading slash: 1023 characters make the 1024 the Limits section allows.
+    assert file_path["schema"] == {"type": "string", "minLength": 1, "maxLength": 1023}
     assert "%2F" in file_path["description"]
 
 

@@ -2,11 +2,17 @@
 //   {"connected": true}                        once the socket is accepted
 //   {"event": name, "payload": {...}}          the first event it receives, then exits 0
 //   {"refused": message, "data": {...}}        if the connection is refused (exit 1)
-// Usage: node first-event.mjs <service url> <access token>
+// Usage: node first-event.mjs <Socket.io url> <access token> [websocket|default]
+//   websocket (the default here): the WebSocket transport only; default: the client's own
+//   defaults (HTTP long-polling first, then the upgrade to WebSocket), as a browser page has.
 import { io } from "socket.io-client";
 
-const [url, token] = process.argv.slice(2);
-const socket = io(url, { auth: { token }, transports: ["websocket"], reconnection: false });
+const [url, token, mode = "websocket"] = process.argv.slice(2);
+const options = { auth: { token }, reconnection: false };
+if (mode === "websocket") options.transports = ["websocket"];
+const socket = io(url, options);
+let firstTransport = null;  // what the connection opened on, before any upgrade
+socket.io.on("open", () => { firstTransport = socket.io.engine.transport.name; });
 const print = (value) => process.stdout.write(JSON.stringify(value) + "\n");
 const timer = setTimeout(() => {
   print({ timeout: true });
@@ -14,7 +20,7 @@ const timer = setTimeout(() => {
   process.exit(2);
 }, 15000);
 
-socket.on("connect", () => print({ connected: true }));
+socket.on("connect", () => print({ connected: true, transport: firstTransport }));
 socket.on("connect_error", (err) => {
   print({ refused: err.message, data: err.data ?? null });
   clearTimeout(timer);

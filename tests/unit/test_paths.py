@@ -163,23 +163,20 @@ def test_a_path_outside_the_writable_roots_cannot_be_written(world: World, raw: 
 
 
 @pytest.mark.parametrize("name", FILE_CALLS)
-async def test_the_file_use_cases_refuse_an_encoded_traversal_before_wap(
-    world: World, name: str
+@pytest.mark.parametrize(
+    ("raw", "refusal", "code"),
+    [
+        ("/app/config/%2e%2e/%2e%2e/etc/passwd", errors.BadRequest, "invalid_path"),
+        ("/app/configuration/agent.yaml", errors.PathForbidden, "path_forbidden"),
+    ],
+    ids=["an-encoded-traversal", "a-prefix-that-is-not-a-directory-boundary"],
+)
+async def test_the_file_use_cases_refuse_a_path_outside_the_roots_before_wap(
+    world: World, name: str, raw: str, refusal: type[errors.ApiError], code: str
 ) -> None:
-    with pytest.raises(errors.BadRequest) as caught:
-        await FILE_CALLS[name](world, MINE, "/app/config/%2e%2e/%2e%2e/etc/passwd")
-    assert caught.value.instance_code == "invalid_path"
-    assert world.wap.calls == []
-    assert world.events.published == []
-
-
-@pytest.mark.parametrize("name", FILE_CALLS)
-async def test_a_prefix_that_is_not_a_directory_boundary_is_outside(
-    world: World, name: str
-) -> None:
-    with pytest.raises(errors.PathForbidden) as caught:
-        await FILE_CALLS[name](world, MINE, "/app/configuration/agent.yaml")
-    assert caught.value.instance_code == "path_forbidden"
+    with pytest.raises(refusal) as caught:
+        await FILE_CALLS[name](world, MINE, raw)
+    assert caught.value.instance_code == code
     assert world.wap.calls == []
     assert world.events.published == []
 

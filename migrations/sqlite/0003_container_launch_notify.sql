@@ -1,0 +1,3 @@
+-- Nothing to change on SQLite: it has no notifications. The ownership cache watches
+-- the file with PRAGMA data_version instead (service/adapters/change_feeds.py). This
+-- file keeps the version numbers of both databases alike.

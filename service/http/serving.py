@@ -1,0 +1,159 @@
+"""How the service is served: Sanic's own HTTP/1 server for the API, Socket.io beside it.
+
+The API runs on Sanic's own server (its HTTP/1 protocol, TouchUp on, no access log),
+with Sanic's worker manager for more than one worker. Socket.io stays on
+python-socketio's maintained ASGI integration: a uvicorn server for
+``socketio.ASGIApp`` on a second port, started by the Sanic app's
+``after_server_start`` listener on the very loop that serves the API, so the
+in-memory client manager reaches every socket of the embedded default. With more
+than one worker, only the first serves Socket.io and the others publish to it
+through Redis (one process holds every socket, so the polling transport needs no
+sticky sessions inside one instance).
+
+``bench/README.md`` records the measurements behind this arrangement; the README
+shows a reverse proxy that puts both ports under one origin.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import os
+import socket
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import socketio
+import uvicorn
+from sanic import Sanic
+from sanic.worker.loader import AppLoader
+
+from service.http.app import create_app
+from service.settings import Settings
+
+App = Sanic[Any, Any]
+log = logging.getLogger("armory.http")
+
+SOCKETIO_PATH = "socket.io"
+_FIRST_WORKER = "Server-0"  # Sanic names its server processes Server-0, Server-1, ...
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A bound TCP socket. IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets
+    that say they are TCP, and without it a kept-alive answer can wait ~40 ms (Nagle)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock
+
+
+class _Uvicorn(uvicorn.Server):
+    """A uvicorn server that leaves the process's signals to Sanic."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class SocketIOServer:
+    """Serves ``sio`` (a ``socketio.AsyncServer``) on ``sock`` from the running loop."""
+
+    def __init__(self, sio: Any, sock: socket.socket, *, shutdown_timeout: float) -> None:
+        app = socketio.ASGIApp(sio, socketio_path=SOCKETIO_PATH)
+        config = uvicorn.Config(
+            app,
+            lifespan="off",
+            log_level="warning",
+            access_log=False,
+            loop="asyncio",
+            timeout_graceful_shutdown=max(1, round(shutdown_timeout)),
+        )
+        self._server = _Uvicorn(config)
+        self._sock = sock
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self._sock.getsockname()[1])
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._server.serve([self._sock]), name="socketio")
+        while not self._server.started:
+            if self._task.done():
+                await self._task  # raises what made it fail
+                raise RuntimeError("the Socket.io server stopped at start-up")
+            await asyncio.sleep(0.01)
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is None:
+            return
+        self._server.should_exit = True
+        try:
+            await asyncio.wait_for(asyncio.shield(task), timeout=5)
+        except TimeoutError:
+            self._server.force_exit = True
+            await task
+
+
+def serve_socketio_beside(
+    app: App,
+    settings: Settings,
+    sock: Callable[[], socket.socket] | socket.socket,
+    *,
+    api_port: int,
+) -> None:
+    """Start Socket.io with the API (``after_server_start``), stop it before the API
+    stops (``before_server_stop``, so the app's own shutdown closes what is left).
+    Pages of the API's own origin (``api_port``) may open sockets."""
+
+    @app.after_server_start
+    async def start_socketio(app: App) -> None:
+        if os.environ.get("SANIC_WORKER_NAME", _FIRST_WORKER) != _FIRST_WORKER:
+            return  # another worker serves Socket.io; this one publishes through Redis
+        server = SocketIOServer(
+            app.ctx.sio,
+            sock() if callable(sock) else sock,
+            shutdown_timeout=settings.server.graceful_shutdown_timeout,
+        )
+        app.ctx.realtime.origins.own_ports.update({api_port, server.port})
+        await server.start()
+        app.ctx.socketio_server = server
+
+    @app.before_server_stop
+    async def stop_socketio(app: App) -> None:
+        server = getattr(app.ctx, "socketio_server", None)
+        if server is not None:
+            await server.stop()
+
+
+def socketio_port(settings: Settings, api_port: int) -> int:
+    return settings.socketio_port if settings.socketio_port is not None else api_port + 1
+
+
+def build(settings: Settings, host: str, port: int) -> App:
+    """The app as ``serve`` runs it, in each worker (Sanic's app loader calls this)."""
+    app = create_app(settings)
+    sio_port = socketio_port(settings, port)
+    serve_socketio_beside(app, settings, lambda: listening_socket(host, sio_port), api_port=port)
+    return app
+
+
+def run(settings: Settings, *, host: str, port: int, workers: int) -> None:
+    """Serve until a signal stops it: Sanic's worker manager, ``workers`` processes."""
+    # A partial, not a lambda: worker processes are spawned and unpickle it.
+    loader = AppLoader(factory=functools.partial(build, settings, host, port))
+    app = loader.load()
+    app.prepare(
+        host=host,
+        port=port,
+        workers=workers,
+        single_process=workers == 1,
+        access_log=False,
+        motd=False,
+    )
+    Sanic.serve(primary=app, app_loader=loader)
