@@ -21,6 +21,7 @@ import contextlib
 import functools
 import logging
 import os
+import re
 import socket
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -37,7 +38,9 @@ App = Sanic[Any, Any]
 log = logging.getLogger("armory.http")
 
 SOCKETIO_PATH = "socket.io"
-_FIRST_WORKER = "Server-0"  # Sanic names its server processes Server-0, Server-1, ...
+# Sanic names its server processes Sanic-Server-0-0, Sanic-Server-1-0, ... (server number,
+# then restart count); one process (no worker manager) sets no name at all.
+_FIRST_WORKER = re.compile(r"(.*-)?Server-0(-\d+)?")
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -113,7 +116,8 @@ def serve_socketio_beside(
 
     @app.after_server_start
     async def start_socketio(app: App) -> None:
-        if os.environ.get("SANIC_WORKER_NAME", _FIRST_WORKER) != _FIRST_WORKER:
+        worker = os.environ.get("SANIC_WORKER_NAME")
+        if worker is not None and not _FIRST_WORKER.fullmatch(worker):
             return  # another worker serves Socket.io; this one publishes through Redis
         server = SocketIOServer(
             app.ctx.sio,
@@ -144,16 +148,15 @@ def build(settings: Settings, host: str, port: int) -> App:
 
 
 def run(settings: Settings, *, host: str, port: int, workers: int) -> None:
-    """Serve until a signal stops it: Sanic's worker manager, ``workers`` processes."""
+    """Serve until a signal stops it: one process, or Sanic's worker manager with
+    ``workers`` processes."""
+    if workers == 1:
+        app = build(settings, host, port)
+        app.prepare(host=host, port=port, single_process=True, access_log=False, motd=False)
+        Sanic.serve_single(primary=app)
+        return
     # A partial, not a lambda: worker processes are spawned and unpickle it.
     loader = AppLoader(factory=functools.partial(build, settings, host, port))
     app = loader.load()
-    app.prepare(
-        host=host,
-        port=port,
-        workers=workers,
-        single_process=workers == 1,
-        access_log=False,
-        motd=False,
-    )
+    app.prepare(host=host, port=port, workers=workers, access_log=False, motd=False)
     Sanic.serve(primary=app, app_loader=loader)

@@ -1,0 +1,82 @@
+"""``armory-agents serve``, as production runs it: Sanic's own server in one process,
+Socket.io on the next port, a clean stop on SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+import httpx
+
+from service.http.serving import listening_socket
+from tests.conftest import WAP_PASSWORD, WAP_USER
+from tests.operations import ALICE_MAIN
+
+
+def _free_port_pair() -> int:
+    """A port p with p + 1 free as well (at the time of asking)."""
+    for _ in range(50):
+        first = listening_socket("127.0.0.1", 0)
+        port = int(first.getsockname()[1])
+        try:
+            second = listening_socket("127.0.0.1", port + 1)
+        except OSError:
+            first.close()
+            continue
+        first.close()
+        second.close()
+        return port
+    raise RuntimeError("no two consecutive free ports")
+
+
+def test_serve_answers_the_api_and_socketio_and_stops_cleanly_on_sigterm(
+    demo_db: Any, st_core: Any, wap_stub: Any, token: Any
+) -> None:
+    port = _free_port_pair()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{demo_db.sqlite_path}",
+        "WAP_URL": wap_stub.url,
+        "WAP_USERNAME": WAP_USER,
+        "WAP_PASSWORD": WAP_PASSWORD,
+        "SUPERTOKENS_CONNECTION_URI": st_core.url,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{base}/openapi.json", timeout=1)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, process.communicate()[0]
+                assert time.monotonic() < deadline, "serve did not start"
+                time.sleep(0.1)
+        health = httpx.get(
+            f"{base}/v1/agents/{ALICE_MAIN}/health",
+            headers={"Authorization": f"Bearer {token('alice')}"},
+        )
+        assert health.status_code == 200 and health.json()["containerId"] == ALICE_MAIN
+        assert "server" not in {k.lower() for k in health.headers}
+        handshake = httpx.get(
+            f"http://127.0.0.1:{port + 1}/socket.io/",
+            params={"EIO": "4", "transport": "polling"},
+            timeout=5,
+        )
+        assert handshake.status_code == 200 and handshake.text.startswith('0{"sid":')
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output
+    assert "Traceback" not in output, output
