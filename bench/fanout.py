@@ -1,22 +1,27 @@
 """Socket.io fan-out: how long until every connected client has the event a request caused.
 
-bench/run starts it on the load CPU. It spreads --clients python-socketio clients over
---procs worker processes (each connects its share with auth {"token": ...}, websocket
-transport), then --triggers times writes a file through the API
-(PUT /v1/agents/{id}/files/data/fanout-K.txt, JSON {"content"}) and waits until each client
-has heard `agent-file-changed` for that path. A client's latency is the time from just before
-the PUT is sent until its handler runs (time.monotonic(), one clock for every process of the
-machine), so it includes the write's round trip to WAP and the client side's own queueing.
+bench/run starts it on the load CPU, once per server and round: our service, and
+bench/fanout-ref (the Node reference), driven the same way. It spreads --clients
+python-socketio clients over --procs worker processes (each connects its share to
+--socket-url with auth {"token": ...}, websocket transport), then --triggers times writes a
+file through the API at --url (PUT /v1/agents/{id}/files/data/fanout-K.txt, JSON {"content"})
+and waits until each client has heard `agent-file-changed` for that path. A client's latency
+is the time from just before the PUT is sent until its handler runs (time.monotonic(), one
+clock for every process of the machine), so it includes the write's own work (ours: its
+round trip to WAP) and the client side's own queueing.
 
 Prints one JSON object on stdout:
-  {"clients", "connected", "connect_seconds", "server_cpu_ms_per_connect" and
-   "server_cpu_ms_per_event" (the service's CPU, with --server-pid), "triggers",
+  {"name", "round" (--name, --round: labels), "clients", "connected", "connect_seconds",
+   "server_cpu_ms_per_connect" and
+   "server_cpu_ms_per_event" (CPU of --server-pid's process tree, read in clock ticks from
+   /proc: per connect over the connect phase; per event summed over each write's window, from
+   just before the PUT until every client had the event), "triggers",
    "delivered" (share of client x trigger pairs that got the event within --timeout),
    "p50_ms", "p99_ms", "max_ms" (over every client and trigger), "all_p50_ms", "all_max_ms"
    (per trigger, the time until the LAST client had it: median and worst),
    "write_ms" (median PUT round trip)}
-or {"skipped": reason} when the service has no Socket.io server or no file write yet. One line
-per trigger goes to --out (JSON lines).
+or {"name", "round", "skipped": reason} when the server has no Socket.io or no file write yet.
+One line per trigger goes to --out (JSON lines, appended).
 """
 
 from __future__ import annotations
@@ -116,8 +121,8 @@ async def worker(args: argparse.Namespace) -> None:
 # --- coordinator ----------------------------------------------------------------------------------
 
 
-def skipped(reason: str) -> int:
-    print(json.dumps({"skipped": reason}), flush=True)
+def skipped(args: argparse.Namespace, reason: str) -> int:
+    print(json.dumps({"name": args.name, "round": args.round, "skipped": reason}), flush=True)
     return 0
 
 
@@ -131,14 +136,19 @@ async def coordinator(args: argparse.Namespace) -> int:
         )
 
     async with http:
-        probe = await http.get("/socket.io/", params={"EIO": "4", "transport": "polling"})
+        probe = await http.get(
+            f"{args.socket_url}/socket.io/", params={"EIO": "4", "transport": "polling"}
+        )
         if probe.status_code != 200:
             return skipped(
-                f"GET /socket.io/ answered {probe.status_code}: the service serves no Socket.io yet"
+                args,
+                f"GET {args.socket_url}/socket.io/ answered {probe.status_code}: "
+                "no Socket.io server there",
             )
         first = await write(-1)
         if not first.is_success:
             return skipped(
+                args,
                 f"PUT /v1/agents/:id/files/:path answered {first.status_code}: no file write to "
                 f"trigger events with yet ({first.text[:200]})"
             )
@@ -152,7 +162,7 @@ async def coordinator(args: argparse.Namespace) -> int:
                 __file__,
                 "--worker",
                 "--url",
-                args.url,
+                args.socket_url,
                 "--token",
                 args.token,
                 "--clients",
@@ -200,7 +210,8 @@ async def coordinator(args: argparse.Namespace) -> int:
             received_total = 0
             event_cpu = 0.0
             with open(args.out, "a") as out:
-                for k in range(-1, args.triggers):  # k = -1: warm-up, not counted
+                # k < 0: warm-up writes, not counted (the reference's JIT, our caches)
+                for k in range(-args.warmup, args.triggers):
                     path = f"/data/fanout-{k}.txt"
                     cpu0 = cpu_seconds(args.server_pid)
                     sent = time.monotonic()
@@ -219,6 +230,8 @@ async def coordinator(args: argparse.Namespace) -> int:
                     writes.append(write_ms)
                     last.append(max(lat) if len(lat) == connected else None)
                     row = {
+                        "name": args.name,
+                        "round": args.round,
                         "trigger": k,
                         "connected": connected,
                         "received": len(lat),
@@ -243,6 +256,8 @@ async def coordinator(args: argparse.Namespace) -> int:
 
     complete = [v for v in last if v is not None]
     summary = {
+        "name": args.name,
+        "round": args.round,
         "clients": args.clients,
         "connected": connected,
         "connect_seconds": round(connect_seconds, 2),
@@ -253,6 +268,7 @@ async def coordinator(args: argparse.Namespace) -> int:
         if args.server_pid
         else None,
         "triggers": args.triggers,
+        "warmup": args.warmup,
         "delivered": round(received_total / (connected * args.triggers), 4),
         "p50_ms": round(percentile(latencies, 50), 2) if latencies else None,
         "p99_ms": round(percentile(latencies, 99), 2) if latencies else None,
@@ -267,12 +283,21 @@ async def coordinator(args: argparse.Namespace) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", required=True, help="the service's base URL")
+    parser.add_argument("--url", required=True, help="the server's base URL (its HTTP API)")
+    parser.add_argument("--socket-url", help="where its Socket.io server is (default: --url)")
+    parser.add_argument("--name", default="ours", help="label of the results")
+    parser.add_argument("--round", type=int, default=1, help="label of the results")
     parser.add_argument("--token", required=True)
     parser.add_argument("--container", help="the container whose file is written")
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--procs", type=int, default=4)
     parser.add_argument("--triggers", type=int, default=20)
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        help="writes before the counted ones, not counted (default: enough for about 10,000 "
+        "deliveries, 3 to 50: Node's JIT needs some thousands before its figure settles)",
+    )
     parser.add_argument(
         "--concurrency", type=int, default=20, help="connects in flight per process"
     )
@@ -281,10 +306,13 @@ def main() -> int:
     parser.add_argument("--gap", type=float, default=0.2, help="seconds between triggers")
     parser.add_argument("--out", default="/dev/null")
     parser.add_argument(
-        "--server-pid", type=int, help="the service's PID: its CPU per connect/event"
+        "--server-pid", type=int, help="the server's PID: its CPU per connect/event"
     )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    args.socket_url = (args.socket_url or args.url).rstrip("/")
+    if args.warmup is None:
+        args.warmup = min(50, max(3, -(-10_000 // max(1, args.clients))))
     try:
         from uvloop import run
     except ImportError:

@@ -203,6 +203,10 @@ class Settings:
     # Every Redis key and the Socket.io channel start with it (deployments sharing a Redis).
     redis_prefix: str = field(default="armory:", metadata=variable("REDIS_PREFIX"))
     cors_origins: tuple[str, ...] = field(default=(), metadata=variable("CORS_ORIGINS", _names))
+    # Request headers browsers may send besides the contract's (tracing headers, say).
+    cors_allow_headers: tuple[str, ...] = field(
+        default=(), metadata=variable("CORS_ALLOW_HEADERS", _names)
+    )
     wap_timeouts: Timeouts = field(default=Timeouts(), metadata=_group(Timeouts))
     # What carries WapClient's httpx requests: aiohttp (bench/README.md: a fraction of
     # httpcore's CPU per call) or httpcore (httpx's own; what respx intercepts).

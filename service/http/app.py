@@ -151,7 +151,7 @@ def create_app(
     pipeline.install(app, contract, sessions, routes(settings, repository, wap, events, clock))
     docs.register(app, contract)
     if settings.cors_origins:
-        cors.register(app, settings.cors_origins)
+        cors.register(app, settings.cors_origins, settings.cors_allow_headers)
     adapters = (repository, sessions, wap, events)
 
     @app.before_server_start

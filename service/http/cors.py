@@ -1,4 +1,14 @@
-"""CORS for the configured browser origins: preflights answered, responses marked."""
+"""CORS: which browser origins may call the API, and with the session cookie or not.
+
+* An origin listed in ``CORS_ORIGINS`` gets ``Access-Control-Allow-Credentials: true``:
+  a page there may use the session cookie (with the ``rid`` header on changes).
+* ``*`` in ``CORS_ORIGINS`` lets any other origin call the API *without* credentials
+  (``Access-Control-Allow-Origin: *``, no ``rid``): bearer tokens only, never the cookie.
+* ``null`` (sandboxed frames, ``file:`` pages) never matches, even when listed.
+
+Preflights allow the request headers the contract uses plus ``CORS_ALLOW_HEADERS``.
+Socket.io follows the same list (``service.realtime.origins``).
+"""
 
 from __future__ import annotations
 
@@ -11,35 +21,51 @@ from sanic.response import HTTPResponse
 
 App = Sanic[Any, Any]
 
+CONTRACT_HEADERS = ("authorization", "content-type", "if-match", "x-request-id")
+SESSION_HEADERS = ("rid", "fdi-version", "st-auth-mode")  # SuperTokens' frontend SDK
+_EXPOSED = "ETag, front-token"
 
-def register(app: App, origins: Iterable[str]) -> None:
-    """Answer preflights and mark responses for the configured origins only."""
-    allowed = frozenset(origins)
-    wildcard = "*" in allowed
 
-    def cors_headers(origin: str) -> dict[str, str]:
-        return {
-            "Access-Control-Allow-Origin": origin,
-            "Access-Control-Allow-Credentials": "true",
-            "Access-Control-Expose-Headers": "ETag, front-token",
-            "Vary": "Origin",
-        }
+def register(app: App, origins: Iterable[str], extra_headers: Iterable[str] = ()) -> None:
+    """Answer preflights and mark responses, for the configured origins only."""
+    given = frozenset(origins)
+    listed = given - {"*", "null"}
+    anyone = "*" in given
+    extra = tuple(h.lower() for h in extra_headers)
+    with_cookie = ", ".join(dict.fromkeys((*CONTRACT_HEADERS, *SESSION_HEADERS, *extra)))
+    without_cookie = ", ".join(dict.fromkeys((*CONTRACT_HEADERS, *extra)))
+
+    def answer(origin: str | None) -> dict[str, str] | None:
+        if not origin or origin == "null":
+            return None
+        if origin in listed:
+            return {
+                "Access-Control-Allow-Origin": origin,
+                "Access-Control-Allow-Credentials": "true",
+                "Access-Control-Expose-Headers": _EXPOSED,
+                "Vary": "Origin",
+            }
+        if anyone:
+            return {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": _EXPOSED}
+        return None
 
     @app.on_request(priority=100)  # type: ignore[call-arg,untyped-decorator]
     async def preflight(request: Request) -> HTTPResponse | None:
-        origin = request.headers.get("origin")
-        if request.method != "OPTIONS" or not origin or not (wildcard or origin in allowed):
+        if request.method != "OPTIONS":
             return None
-        headers = cors_headers(origin)
+        origin = request.headers.get("origin")
+        headers = answer(origin)
+        if headers is None:
+            return None
         headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, PATCH, DELETE"
         headers["Access-Control-Allow-Headers"] = (
-            "authorization, content-type, if-match, rid, fdi-version, st-auth-mode"
+            with_cookie if origin in listed else without_cookie
         )
         headers["Access-Control-Max-Age"] = "600"
         return HTTPResponse(status=204, headers=headers)
 
     @app.on_response  # type: ignore[untyped-decorator]
     async def mark(request: Request, response: HTTPResponse) -> None:
-        origin = request.headers.get("origin")
-        if origin and (wildcard or origin in allowed):
-            response.headers.update(cors_headers(origin))
+        headers = answer(request.headers.get("origin"))
+        if headers is not None:
+            response.headers.update(headers)

@@ -5,46 +5,37 @@ than everything else on the hot path). This module compiles each operation's par
 and body once; a request they accept is unmarshalled here, anything else goes to
 openapi-core, the authority on errors. What the fast path accepts, openapi-core (as
 ``contract.py`` sets it up) accepts too, with an equal value of the same types, by
-construction: every schema, nested ones included, is held to an allowlist of keywords
-(anything else, such as a body's ``format``, ``nullable`` or ``readOnly``, leaves the
-parameters, so the operation, or the body to openapi-core); values are checked by
-openapi-core's own validator and format checker; raw parameters are cast only where
-openapi-core's cast gives the same value, formats unmarshalled by its own functions; and
-for allowlisted body schemas its unmarshalling only copies containers and fills in the
-defaults of missing properties, as ``_Node`` does.
+construction: every schema, nested ones included, is held to the allowlist of
+``schema_subset`` (anything else, such as a body's ``format``, ``nullable`` or
+``readOnly``, leaves the parameters, so the operation, or the body to openapi-core);
+values are checked by openapi-core's own validator and format checker; raw parameters
+are cast only where openapi-core's cast gives the same value, formats unmarshalled by
+its own functions; and for allowlisted body schemas its unmarshalling only copies
+containers and fills in the defaults of missing properties, as ``schema_subset.Node``
+does.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from jsonschema.exceptions import SchemaError
-from jsonschema.protocols import Validator
 from openapi_core.unmarshalling.request.unmarshallers import V31RequestUnmarshaller
 
-# What contract.py's unmarshaller uses: the OAS 3.1 validator class, its format
-# checker (openapi-core gives it OAS 3.0's), the format unmarshallers.
-_UNMARSHALLERS = V31RequestUnmarshaller.schema_unmarshallers_factory
-_VALIDATORS = _UNMARSHALLERS.schema_validators_factory
-_DIALECT = "https://spec.openapis.org/oas/3.1/dialect/base"
+from service.http.schema_subset import ANNOTATIONS, NotCompilable, deref, is_json, validator, walk
 
-_ANNOTATIONS = frozenset({"description", "title", "example", "examples", "$comment"})
-_BRANCHES = frozenset({"oneOf", "anyOf", "allOf"})
-_KEYWORDS = _ANNOTATIONS | _BRANCHES | {
-    "type", "enum", "const", "default", "format", "minLength", "maxLength", "pattern",
-    "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
-    "properties", "required", "additionalProperties", "propertyNames", "minProperties",
-    "maxProperties", "items", "minItems", "maxItems", "uniqueItems", "not",
-}  # fmt: skip
+__all__ = ["CompiledOperation", "NotCompilable", "compile_operations"]
+
+# What contract.py's unmarshaller uses: openapi-core's format unmarshallers.
+_UNMARSHALLERS = V31RequestUnmarshaller.schema_unmarshallers_factory
+_DIALECT = "https://spec.openapis.org/oas/3.1/dialect/base"
 # The formats compiled (in parameters only), and the type openapi-core unmarshals each to.
 _FORMATS: dict[str, type] = {"uuid": UUID, "date-time": datetime}
-_PARAM_KEYS = _ANNOTATIONS - {"title", "$comment"} | {
+_PARAM_KEYS = ANNOTATIONS - {"title", "$comment"} | {
     "name", "in", "required", "schema", "style", "explode",
 }  # fmt: skip
 _STYLES = {"path": "simple", "header": "simple", "query": "form"}
@@ -60,130 +51,6 @@ _INT = re.compile(r"-?[0-9]{1,18}")
 _NUMBER = re.compile(r"-?[0-9]{1,18}(?:\.[0-9]{1,18})?")
 _BOOLEANS = {"true": True, "false": False}
 
-
-class NotCompilable(Exception):
-    """The operation uses something this fast path does not handle: openapi-core only."""
-
-
-def _deref(node: Any, root: Mapping[str, Any], refs: tuple[str, ...] = ()) -> tuple[Any, Any]:
-    """Follow local ``$ref``s; ``refs`` are those being expanded (to refuse recursion)."""
-    while isinstance(node, dict) and "$ref" in node:
-        ref = node["$ref"]
-        # A schema's sibling keywords apply beside the target's: not inlined here.
-        if set(node) - {"$ref", "description", "summary"}:
-            raise NotCompilable("$ref with sibling keywords")
-        if not isinstance(ref, str) or not ref.startswith("#/") or "%" in ref or ref in refs:
-            raise NotCompilable(f"$ref {ref!r}")
-        refs, node = (*refs, ref), root
-        for part in ref[2:].split("/"):
-            key = part.replace("~1", "/").replace("~0", "~")
-            if not isinstance(node, dict) or key not in node:
-                raise NotCompilable(f"unresolvable $ref {ref!r}")
-            node = node[key]
-    return node, refs
-
-
-def _is_json(value: Any) -> bool:
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _is_json(v) for k, v in value.items())
-    if isinstance(value, list):
-        return all(_is_json(v) for v in value)
-    if isinstance(value, float):
-        return math.isfinite(value)
-    return value is None or isinstance(value, (str, int, bool))
-
-
-def _validator(schema: dict[str, Any]) -> Validator:
-    try:
-        _VALIDATORS.schema_validator_cls.check_schema(schema)
-    except SchemaError as exc:
-        raise NotCompilable(f"invalid schema: {exc.message}") from exc
-    return _VALIDATORS.schema_validator_cls(schema, format_checker=_VALIDATORS.get_format_checker())
-
-
-class _Node:
-    """How openapi-core rebuilds a value valid against an allowlisted schema (a new node:
-    against none). Containers are copied, missing properties get their defaults."""
-
-    __slots__ = ("properties", "defaults", "additional", "items")
-
-    def __init__(self) -> None:
-        self.properties: dict[str, _Node] = {}
-        self.defaults: dict[str, Any] = {}
-        self.additional: _Node | None = self  # None: additionalProperties is false
-        self.items: _Node = self
-
-    def rebuild(self, value: Any) -> Any:
-        if isinstance(value, list):
-            return [self.items.rebuild(item) for item in value]
-        if not isinstance(value, dict):
-            return value
-        out: dict[str, Any] = {}  # openapi-core's order: declared properties, then the rest
-        for name, node in self.properties.items():
-            if name in value:
-                out[name] = node.rebuild(value[name])
-            elif name in self.defaults:
-                out[name] = node.rebuild(self.defaults[name])
-        if self.additional is not None:
-            for name, item in value.items():
-                if name not in out:
-                    out[name] = self.additional.rebuild(item)
-        return out
-
-
-def _walk(raw: Any, root: Mapping[str, Any], refs: Any, role: str) -> tuple[dict[str, Any], _Node]:
-    """The schema inlined for the validator, and how openapi-core rebuilds its values.
-
-    ``role`` is what openapi-core does with the schema: ``param`` (a parameter's: its
-    format is unmarshalled, its default used), ``property`` (its default is used),
-    ``nested`` (a body, items, additionalProperties: a default would be ignored) or
-    ``branch`` (oneOf/anyOf/allOf/not/propertyNames: openapi-core would merge a
-    branch's properties and defaults into the object; we allow none).
-    """
-    schema, refs = _deref(raw, root, refs)
-    if not isinstance(schema, dict):
-        raise NotCompilable("boolean schema")
-    if unknown := set(schema) - _KEYWORDS:
-        raise NotCompilable(f"schema keywords {sorted(unknown)}")
-    if ("format" in schema and role != "param") or (
-        "default" in schema and role not in ("param", "property")
-    ):
-        raise NotCompilable(f"format or default in a {role} schema")
-    if "properties" in schema and role == "branch":
-        raise NotCompilable("properties in a oneOf/anyOf/allOf/not branch")
-    try:
-        re.compile(schema.get("pattern", ""))
-    except (re.error, TypeError) as exc:
-        raise NotCompilable("invalid pattern") from exc
-    inlined = {k: v for k, v in schema.items() if k not in _ANNOTATIONS}
-    node = _Node()
-    for key in _BRANCHES & set(schema):
-        if not isinstance(schema[key], list):
-            raise NotCompilable(f"{key} is not a list")
-        inlined[key] = [_walk(sub, root, refs, "branch")[0] for sub in schema[key]]
-    for key in ("propertyNames", "not"):
-        if key in schema:
-            inlined[key] = _walk(schema[key], root, refs, "branch")[0]
-    if "items" in schema:
-        inlined["items"], node.items = _walk(schema["items"], root, refs, "nested")
-    additional = schema.get("additionalProperties", True)
-    if additional is False:
-        node.additional = None
-    elif additional is not True:
-        inlined["additionalProperties"], node.additional = _walk(additional, root, refs, "nested")
-    if not isinstance(properties := schema.get("properties", {}), dict):
-        raise NotCompilable("properties is not an object")
-    if properties:
-        inlined["properties"] = {}
-    for name, sub in properties.items():
-        prop, node.properties[name] = _walk(sub, root, refs, "property")
-        inlined["properties"][name] = prop
-        if "default" in prop:
-            # openapi-core validates a default it fills in: an invalid one refuses.
-            if not _is_json(prop["default"]) or not _validator(prop).is_valid(prop["default"]):
-                raise NotCompilable(f"default of {name!r}")
-            node.defaults[name] = prop["default"]
-    return inlined, node
 
 
 def _format(fmt: str | None, value: Any) -> Any:
@@ -209,7 +76,7 @@ def _caster(kind: str) -> Callable[[str], Any]:
 
 class _Param:
     def __init__(self, raw: Any, root: Mapping[str, Any]) -> None:
-        param, _ = _deref(raw, root)
+        param, _ = deref(raw, root)
         if not isinstance(param, dict) or set(param) - _PARAM_KEYS or "schema" not in param:
             raise NotCompilable("parameter keywords")
         where, name, style = param.get("in"), param.get("name"), param.get("style")
@@ -221,16 +88,16 @@ class _Param:
         if style not in (None, _STYLES[where]) or param.get("explode", form) is not form:
             raise NotCompilable(f"style of parameter {name!r}")
         self.required = param.get("required", False) is True
-        schema, _ = _walk(param["schema"], root, (), "param")
+        schema, _ = walk(param["schema"], root, (), "param")
         kind, self.fmt = schema.get("type"), schema.get("format")
         if kind not in ("string", "integer", "number", "boolean"):
             raise NotCompilable(f"parameter type {kind!r}")
         if self.fmt is not None and (kind != "string" or self.fmt not in _FORMATS):
             raise NotCompilable(f"parameter format {self.fmt!r}")
-        self.cast, self.validator = _caster(kind), _validator(schema)
+        self.cast, self.validator = _caster(kind), validator(schema)
         self.default = _MISSING
         if "default" in schema:  # openapi-core validates and unmarshals it
-            if _is_json(schema["default"]) and self.validator.is_valid(schema["default"]):
+            if is_json(schema["default"]) and self.validator.is_valid(schema["default"]):
                 self.default = _format(self.fmt, schema["default"])
             if self.default is _MISSING:
                 raise NotCompilable(f"default of parameter {name!r}")
@@ -251,8 +118,8 @@ class _Body:
         if set(content) - _MEDIA_KEYS or "schema" not in content:
             raise NotCompilable(f"{media} keywords")
         self.takes_charset = _JSON_MEDIA[media]
-        schema, self.node = _walk(content["schema"], root, (), "nested")
-        self.validator = _validator(schema)
+        schema, self.node = walk(content["schema"], root, (), "nested")
+        self.validator = validator(schema)
 
     def read(self, parameters: list[str], raw: bytes) -> Any:
         for parameter in parameters:
@@ -284,7 +151,7 @@ class CompiledOperation:
         self.body_required = False
         self.bodies: dict[str, _Body] | None = {}  # None: the body is left to openapi-core
         if self.has_body:
-            body, _ = _deref(operation["requestBody"], root)
+            body, _ = deref(operation["requestBody"], root)
             if not isinstance(body, dict) or set(body) - _BODY_KEYS or not body.get("content"):
                 raise NotCompilable("request body keywords")
             self.body_required = body.get("required", False) is True
@@ -347,7 +214,7 @@ def compile_operations(spec: Mapping[str, Any]) -> dict[str, CompiledOperation]:
         return compiled
     for raw_item in spec.get("paths", {}).values():
         try:
-            item, _ = _deref(raw_item, spec)
+            item, _ = deref(raw_item, spec)
         except NotCompilable:
             continue
         for method in _METHODS:

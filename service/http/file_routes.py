@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sanic.response import HTTPResponse
 
 from service.http.pipeline import Call, handles
-from service.http.render import iso, json_response, problem_stream_guard
+from service.http.render import API_HEADERS, iso, json_response, problem_stream_guard
 from service.usecases.files import DeleteFile, ListFiles, OpenFile, ReadFile, WriteFile
 
 OCTET_STREAM = "application/octet-stream"
@@ -57,7 +57,9 @@ class FileRoutes:
 
     async def _stream(self, call: Call) -> HTTPResponse:
         stream = await self.open_file(call.caller, call.container_id, call.file_path)
-        headers: dict[str, str] = {"ETag": stream.etag} if stream.etag else {}
+        headers = dict(API_HEADERS)
+        if stream.etag:
+            headers["ETag"] = stream.etag
         if stream.size is not None:
             headers["Content-Length"] = str(stream.size)
         async with stream, problem_stream_guard():

@@ -8,7 +8,7 @@ from typing import Any
 from sanic.response import HTTPResponse
 
 from service.http.pipeline import Call, handles
-from service.http.render import iso, json_response, problem_stream_guard, sse_line
+from service.http.render import API_HEADERS, iso, json_response, problem_stream_guard, sse_line
 from service.usecases.monitoring import (
     FollowLogs,
     GetHealth,
@@ -98,7 +98,7 @@ class MonitoringRoutes:
         async with stream, problem_stream_guard():
             response = await call.request.respond(
                 content_type="text/event-stream",
-                headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+                headers={**API_HEADERS, "X-Accel-Buffering": "no"},
             )
             async for line in stream:
                 await response.send(sse_line(line))

@@ -12,6 +12,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from service import errors
+from service.http.render import API_HEADERS
 
 App = Sanic[Any, Any]
 
@@ -34,7 +35,7 @@ def problem_response(error: errors.ApiError, request: Request | None = None) -> 
     return HTTPResponse(
         json.dumps(body, separators=(",", ":")),
         status=error.status,
-        headers=error.headers,
+        headers={**API_HEADERS, **error.headers},
         content_type=PROBLEM_JSON,
     )
 

@@ -17,13 +17,18 @@ log = logging.getLogger("armory.http")
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
+# On every answer of the API: no content sniffing, and never cached (answers carry an
+# account's data, `env?reveal=true` its secrets).
+API_HEADERS: Mapping[str, str] = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
+
+
 def json_response(
     body: Any, *, status: int = 200, headers: Mapping[str, str] | None = None
 ) -> HTTPResponse:
     return HTTPResponse(
         _dumps(body).encode("utf-8"),
         status=status,
-        headers=dict(headers or {}),
+        headers={**API_HEADERS, **headers} if headers else dict(API_HEADERS),
         content_type="application/json",
     )
 

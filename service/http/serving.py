@@ -72,6 +72,7 @@ class SocketIOServer:
             lifespan="off",
             log_level="warning",
             access_log=False,
+            server_header=False,  # no banner naming the stack
             loop="asyncio",
             timeout_graceful_shutdown=max(1, round(shutdown_timeout)),
         )

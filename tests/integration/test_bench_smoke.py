@@ -1,7 +1,8 @@
 """The benchmark runs at all: `bench/run` with SMOKE=1 (a few seconds, no thresholds).
 
-It installs nothing (SETUP=0): without wrk, nginx, node or the installed copy of
-bench-ref's fastify-ref (`bench/run setup` makes it) the test is skipped with the reason.
+It installs nothing (SETUP=0): without wrk, nginx, node or the installed copies of
+bench-ref's fastify-ref and of bench/fanout-ref (`bench/run setup` makes them) the test is
+skipped with the reason.
 The figures of a smoke run mean nothing; what is asserted is that every scenario ran and
 printed its figures, that no request failed and that every streamed byte arrived intact.
 """
@@ -21,7 +22,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 BENCH_REF = Path(os.environ.get("BENCH_REF", REPO.parent / "shared" / "bench-ref"))
 WORK = Path(os.environ.get("BENCH_WORK", "/tmp/bench-work"))
-PORTS = (18081, 18090, 18100, 18567)  # nginx WAP, fastify-ref, ours, SuperTokens stand-in
+# nginx WAP, fastify-ref, the fan-out's Node reference, ours, SuperTokens stand-in
+PORTS = (18081, 18090, 18095, 18100, 18567)
 
 
 def _port_busy(port: int) -> bool:
@@ -35,8 +37,9 @@ def _why_not() -> str | None:
             return f"{tool} is not installed (`bench/run setup` installs wrk and nginx-light)"
     if not (BENCH_REF / "lib.sh").is_file():
         return f"bench-ref is not at {BENCH_REF} (set BENCH_REF)"
-    if not (WORK / "fastify-ref" / "node_modules").is_dir():
-        return f"fastify-ref is not installed in {WORK} (run `bench/run setup` once)"
+    for ref in ("fastify-ref", "fanout-ref"):
+        if not (WORK / ref / "node_modules").is_dir():
+            return f"{ref} is not installed in {WORK} (run `bench/run setup` once)"
     busy = [p for p in PORTS if _port_busy(p)]
     if busy:
         return f"127.0.0.1 ports {busy} are in use: is a benchmark running?"
@@ -76,11 +79,17 @@ def test_bench_smoke_run(tmp_path: Path) -> None:
         assert row["intact_min"] == row["streams"] == 2, f"{name}: {row}"
         assert row["rss_peak_mib"] > 0
 
-    # Fan-out: figures, or a clear reason why the service cannot be measured yet.
+    # Fan-out: the Node reference always; ours, or a clear reason why it cannot be measured yet.
     fanout = summary["fanout"]
-    if fanout and "skipped" in fanout:
-        assert any(s.startswith("fanout:") for s in summary["skipped"])
+    assert "Socket.io fan-out" in printed
+    ref = fanout["fanout-ref"]
+    assert ref["connected_min"] == ref["clients"] > 0 and ref["delivered_min"] == 1, ref
+    assert re.search(r"^  fanout-ref +\d+/\d+ +100\.00% ", printed, re.M), printed
+    if "ours" not in fanout:
+        assert any(s.startswith("fanout ours:") for s in summary["skipped"]), summary["skipped"]
     else:
-        assert fanout["connected"] == fanout["clients"] > 0
-        assert fanout["delivered"] == 1
-        assert "Socket.io fan-out" in printed
+        ours = fanout["ours"]
+        assert ours["connected_min"] == ours["clients"] == ref["clients"], ours
+        assert ours["delivered_min"] == 1 and ours["triggers"] == ref["triggers"], ours
+        assert "ours/fanout-ref" in summary["fanout_ratios"]
+        assert "ours/fanout-ref: CPU/event" in printed
