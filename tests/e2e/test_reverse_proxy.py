@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from service.http.serving import listening_socket
 from tests.conftest import RunningService, running_service
 from tests.e2e.test_realtime_js import node, start_client  # noqa: F401 - the node fixture
 from tests.fixtures.events import assert_event
+from tests.fixtures.service import answers
 from tests.operations import ALICE_MAIN
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -99,21 +99,11 @@ http {{
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                httpx.get(f"{url}/openapi.json", timeout=1)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    output = process.stdout.read().decode() if process.stdout else ""
-                    log = (
-                        (tmp_path / "error.log").read_text()
-                        if (tmp_path / "error.log").exists()
-                        else ""
-                    )
-                    pytest.fail(f"nginx did not start: {output}{log}")
-                time.sleep(0.05)
+        if not answers(f"{url}/openapi.json", process, timeout=10):
+            error_log = tmp_path / "error.log"
+            pytest.fail(
+                f"nginx did not start: {error_log.read_text() if error_log.exists() else ''}"
+            )
         yield url
     finally:
         process.terminate()

@@ -7,13 +7,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from typing import Any
 
 import httpx
 
 from service.http.serving import listening_socket
 from tests.conftest import WAP_PASSWORD, WAP_USER
+from tests.fixtures.service import answers
 from tests.operations import ALICE_MAIN
 
 
@@ -54,15 +54,7 @@ def test_serve_answers_the_api_and_socketio_and_stops_cleanly_on_sigterm(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{base}/openapi.json", timeout=1)
-                break
-            except httpx.TransportError:
-                assert process.poll() is None, process.communicate()[0]
-                assert time.monotonic() < deadline, "serve did not start"
-                time.sleep(0.1)
+        assert answers(f"{base}/openapi.json", process, timeout=30), "serve did not start"
         health = httpx.get(
             f"{base}/v1/agents/{ALICE_MAIN}/health",
             headers={"Authorization": f"Bearer {token('alice')}"},
