@@ -3,18 +3,21 @@
 Why: httpcore's pool walks (and polls) every pooled connection for every request and
 goes through anyio; on the hot path that cost ~1,000 µs of CPU per WAP call at 32
 requests in flight, aiohttp ~75 µs (``bench/README.md``). ``WapClient`` stays on
-``httpx.AsyncClient`` (auth, URLs, timeouts, streaming, the error map); only the
-network underneath changes.
+httpx (its requests, responses, exceptions and transport API: URLs, auth, timeouts,
+streaming, the error map); only the network underneath changes.
 
 What it keeps of httpx's semantics:
 
 - the request goes out as httpx prepared it: method, the URL exactly as encoded (a quoted
   ``%2F`` or ``%2E%2E`` stays quoted), every header (``Authorization`` from httpx's auth,
-  ``Host``, ``Accept-Encoding``, ...), and aiohttp adds none of its own;
+  ``Host``, ``Accept-Encoding``, ...), and aiohttp adds none of its own (each request
+  tells it which of its automatic headers to skip: the ones the request lacks);
 - the answer comes back raw (no auto-decompression: httpx decodes ``Content-Encoding``
   itself), with its headers in order, as a stream read chunk by chunk on demand, so a
   slow reader pauses the socket (aiohttp's reader stops at its buffer's high-water mark);
-  closing the httpx response closes the aiohttp one;
+  closing the httpx response closes the aiohttp one. An answer of at most 64 KiB that
+  arrived whole with its headers (a JSON answer, usually) is handed over as its bytes:
+  nothing is left to pull, and aiohttp gave its connection back when the body ended;
 - no redirects followed, no cookies stored, no proxy variables read, and no retries:
   aiohttp retries idempotent methods (PUT and DELETE included) once on a dropped
   keep-alive connection; that is turned off, so ``WapClient``'s rule (a GET once) is
@@ -40,7 +43,7 @@ Errors become the httpx exceptions httpcore would raise::
     bad URL                                      httpx.UnsupportedProtocol
 
 The session is created lazily, on the event loop of the first request, and closed in
-``aclose()`` (which ``httpx.AsyncClient.aclose()`` calls).
+``aclose()`` (which ``WapClient.aclose()`` calls).
 """
 
 from __future__ import annotations
@@ -60,9 +63,14 @@ from yarl import URL
 _LARGE_BODY = 1024 * 1024
 _CHUNK = 64 * 1024
 # aiohttp adds these when a request lacks them; httpx has already decided what to send.
-_SKIP_AUTO_HEADERS = ("Accept", "Accept-Encoding", "User-Agent", "Content-Type")
+# Told per request, and only those it lacks: a session-wide list costs aiohttp a sorted
+# copy of the headers on every request, and httpx's requests carry the first three.
+_AUTO_HEADERS = ("Accept", "Accept-Encoding", "User-Agent")
+_CONTENT_TYPE = "Content-Type"  # added to a POST, PUT or PATCH, or with a body
+_POST_METHODS = frozenset(("POST", "PUT", "PATCH"))
 # aiohttp chunks a body of unknown length itself, and refuses a request that says so twice.
-_CHUNKED = "transfer-encoding"
+_CHUNKED = b"transfer-encoding"
+_HTTP_11 = b"HTTP/1.1"
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
@@ -93,7 +101,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         session = aiohttp.ClientSession(
             connector=connector,
             auto_decompress=False,
-            skip_auto_headers=_SKIP_AUTO_HEADERS,
             cookie_jar=aiohttp.DummyCookieJar(),
             trust_env=False,
             raise_for_status=False,
@@ -112,11 +119,11 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         connect, pool = timeouts.get("connect"), timeouts.get("pool")
         read, write = timeouts.get("read"), timeouts.get("write")
         acquire = None if connect is None or pool is None else connect + pool
-        # httpx's Content-Length stays: aiohttp keeps one it is given (``0`` on a bodiless POST).
-        headers = CIMultiDict(
-            (k, v) for k, v in request.headers.multi_items() if k.lower() != _CHUNKED
-        )
+        headers = _headers(request.headers)
         body = _body(request)
+        skip = [name for name in _AUTO_HEADERS if name not in headers]
+        if _CONTENT_TYPE not in headers and (body is not None or request.method in _POST_METHODS):
+            skip.append(_CONTENT_TYPE)
         key = (acquire, connect, read)
         timeout = self._timeouts.get(key)
         if timeout is None:
@@ -128,6 +135,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             request.method,
             URL(str(request.url), encoded=True),
             headers=headers,
+            skip_auto_headers=skip or None,
             data=body,
             allow_redirects=False,
             timeout=timeout,
@@ -145,10 +153,20 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             raise httpx.WriteTimeout("timed out sending the request", request=request) from exc
         except aiohttp.ClientError as exc:
             raise _translate(exc, request, started, acquire) from exc
+        content = answer.content
+        stream: httpx.AsyncByteStream
+        if content.is_eof() and content.exception() is None and content.total_bytes <= _CHUNK:
+            # A small answer that arrived whole with its headers (the usual JSON answer):
+            # taken as it is, without a stream to pull it through (its connection is
+            # already back in the pool: aiohttp releases it at the body's end).
+            stream = httpx.ByteStream(content.read_nowait())
+            answer.release()
+        else:
+            stream = _AnswerStream(answer, request)
         return httpx.Response(
             status_code=answer.status,
-            headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in answer.raw_headers],
-            stream=_AnswerStream(answer, request),
+            headers=answer.raw_headers,  # (bytes, bytes) pairs, as httpx keeps them
+            stream=stream,
             extensions={
                 "http_version": _version(answer),
                 "reason_phrase": (answer.reason or "").encode("latin-1", errors="replace"),
@@ -192,9 +210,25 @@ class _AnswerStream(httpx.AsyncByteStream):
             answer.close()  # not read to the end: the connection cannot be reused
 
 
+def _headers(headers: httpx.Headers) -> CIMultiDict[str]:
+    """httpx's headers for aiohttp, less ``Transfer-Encoding``; httpx's ``Content-Length``
+    stays (aiohttp keeps one it is given: ``0`` on a bodiless POST)."""
+    raw = headers.raw
+    try:  # the usual case, decoded without httpx's per-request guess of the encoding
+        return CIMultiDict(
+            [(k.decode("ascii"), v.decode("ascii")) for k, v in raw if k.lower() != _CHUNKED]
+        )
+    except UnicodeDecodeError:
+        return CIMultiDict(
+            (k, v) for k, v in headers.multi_items() if k.lower().encode() != _CHUNKED
+        )
+
+
 def _version(answer: aiohttp.ClientResponse) -> bytes:
     version = answer.version
-    return b"HTTP/1.1" if version is None else f"HTTP/{version.major}.{version.minor}".encode()
+    if version is None or version == (1, 1):
+        return _HTTP_11
+    return f"HTTP/{version.major}.{version.minor}".encode()
 
 
 def _body(request: httpx.Request) -> bytes | io.BytesIO | AsyncIterator[bytes] | None:

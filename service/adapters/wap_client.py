@@ -1,18 +1,26 @@
-"""``WapClient``: the ``AbstractWap`` port over one pooled ``httpx.AsyncClient``.
+"""``WapClient``: the ``AbstractWap`` port over one pooled httpx transport.
 
-The wire format is ``contracts/wap.yaml``. One ``AsyncClient`` per instance
-(keep-alive pool, HTTP Basic Auth, timeouts from ``Settings.wap_timeouts``) is
-created in ``start()`` and closed in ``aclose()``. Its transport is
-``Settings.wap_http_transport``: ``aiohttp`` (``AiohttpTransport``, the default: far
-less CPU per call, see ``bench/README.md``) or ``httpcore`` (httpx's own, which respx
-intercepts); a ``transport`` given to the constructor (tests) takes priority. Either
-raises the same httpx exceptions, so the error table holds for both.
+The wire format is ``contracts/wap.yaml``. Each request is an ``httpx.Request`` built by
+``wap_wire.Requests`` (base URL, HTTP Basic Auth, httpx's default headers and timeouts
+from ``Settings.wap_timeouts``, all prepared once) and sent with the transport's
+``handle_async_request``; the answer is an ``httpx.Response``. The transport, created
+in ``start()`` and closed in ``aclose()``, is ``Settings.wap_http_transport``:
+``aiohttp`` (``AiohttpTransport``, the default: far less CPU per call, see
+``bench/README.md``) or ``httpcore`` (``httpx.AsyncHTTPTransport``, which respx
+intercepts); a ``transport`` given to the constructor (tests) takes priority. Each
+raises the same httpx exceptions, so the error table holds for all.
+
+Why not ``httpx.AsyncClient.send``: for a client that sends no cookies, follows no
+redirects and has its one header prepared, its per-request work (a cookie jar fed
+through ``urllib`` stand-ins, the auth flow, the redirect loop, a wrapped stream) cost
+~25 % of a whole call (``bench/wap_call.py``). What it would add is not wanted here:
+no cookies are kept, no redirect is followed, and proxy variables are not read.
 
 No httpx exception leaves the adapter: each is translated where it is caught
 (``raise ... from exc``) into what ``wap_errors`` builds. The adapter's modules:
 
     wap_client    this class: the pool, one method per operation, sending and retrying
-    wap_wire      request parts, and reading bodies (whole within a limit, or streamed)
+    wap_wire      building requests, and reading bodies (whole within a limit, or streamed)
     wap_answers   reading answers into the port's types (pure: no I/O, no httpx)
     wap_errors    the error table, and the functions that apply it
 
@@ -54,7 +62,7 @@ class WapClient(AbstractWap):
     """WAP Core over HTTP. ``transport`` replaces the network (tests); ``limits`` the pool's.
 
     Without ``transport``, ``settings.wap_http_transport`` picks it, created anew in each
-    ``start()`` (the client closes its transport in ``aclose()``).
+    ``start()``; ``aclose()`` closes the transport in use, an injected one included.
     """
 
     def __init__(
@@ -66,7 +74,6 @@ class WapClient(AbstractWap):
     ) -> None:
         t = settings.wap_timeouts
         self._base_url = settings.wap_url
-        self._auth = httpx.BasicAuth(settings.wap_username, settings.wap_password)
         self._timeout = httpx.Timeout(connect=t.connect, read=t.read, write=t.write, pool=t.pool)
         # A followed log may stay quiet for as long as the container does.
         self._follow_timeout = httpx.Timeout(
@@ -75,32 +82,33 @@ class WapClient(AbstractWap):
         self._limits = limits
         self._transport = transport
         self._transport_kind = settings.wap_http_transport
-        self._client: httpx.AsyncClient | None = None
+        self._http: httpx.AsyncBaseTransport | None = None  # while started
+        self._requests = wire.Requests(
+            settings.wap_url,
+            username=settings.wap_username,
+            password=settings.wap_password,
+            timeout=self._timeout,
+        )
 
     def __repr__(self) -> str:
         parts = urlsplit(self._base_url)
         host = parts.netloc.rpartition("@")[2]  # never show userinfo
         url = urlunsplit(parts._replace(netloc=host))
-        return f"WapClient(base_url={url!r}, started={self._client is not None})"
+        return f"WapClient(base_url={url!r}, started={self._http is not None})"
 
     async def start(self) -> None:
-        if self._client is None:
-            transport = self._transport
-            if transport is None and self._transport_kind == "aiohttp":
-                transport = AiohttpTransport(self._limits)
-            self._client = httpx.AsyncClient(
-                base_url=self._base_url,
-                auth=self._auth,
-                timeout=self._timeout,
-                limits=self._limits,  # httpcore's pool, when transport is None
-                transport=transport,
-                follow_redirects=False,
-            )
+        if self._http is None:
+            http = self._transport
+            if http is None and self._transport_kind == "aiohttp":
+                http = AiohttpTransport(self._limits)
+            if http is None:
+                http = httpx.AsyncHTTPTransport(limits=self._limits)
+            self._http = http
 
     async def aclose(self) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            await client.aclose()
+        http, self._http = self._http, None
+        if http is not None:
+            await http.aclose()
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -255,23 +263,26 @@ class WapClient(AbstractWap):
 
         Raises the translated error for a transport failure or a non-2xx status.
         """
-        if self._client is None:
+        http = self._http
+        if http is None:
             raise RuntimeError("WapClient.start() must be awaited before calling WAP Core")
-        client = self._client
-        url = "/containers/" + (f"{wire.segment(wap_id)}/" if wap_id is not None else "") + action
-        request = client.build_request(
-            method,
-            url,
-            params=params,
-            json=json,
-            content=content,
-            headers=headers,
-            timeout=timeout if timeout is not None else self._timeout,
-        )
+        try:
+            request = self._requests.build(
+                method,
+                wap_id,
+                action,
+                params=params,
+                json=json,
+                content=content,
+                headers=headers,
+                timeout=timeout,
+            )
+        except (httpx.InvalidURL, httpx.HTTPError) as exc:
+            raise wap_errors.transport_error(exc, answered=False) from exc
         retries = 1 if method == "GET" else 0
         while True:
             try:
-                response = await client.send(request, stream=True)
+                response = await http.handle_async_request(request)
                 break
             except _RETRYABLE as exc:
                 if retries == 0:
@@ -280,6 +291,7 @@ class WapClient(AbstractWap):
                 log.info("WAP Core dropped %s %s (%r); retrying once", method, action, exc)
             except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
                 raise wap_errors.transport_error(exc, answered=False) from exc
+        response.request = request
         if response.is_success:
             return response
         body = await wire.read(response, limit=_MAX_ERROR_BODY)

@@ -1,13 +1,14 @@
-"""WAP Core on the wire: the parts of a request that the contract shapes, and reading an
-answer's body (whole within a limit, chunk by chunk, or line by line) as ``WapClient``
-needs it. A failure while reading is translated by ``wap_errors`` (``answered=True``).
+"""WAP Core on the wire: the requests ``WapClient`` sends (``Requests``), and reading an
+answer's body (whole within a limit, chunk by chunk, or line by line) as it needs it.
+A failure while reading is translated by ``wap_errors`` (``answered=True``).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from base64 import b64encode
+from collections.abc import AsyncGenerator, Mapping
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -20,6 +21,94 @@ _T = TypeVar("_T")
 
 
 # -- requests ----------------------------------------------------------------------------------
+
+_NO_BODY = httpx.ByteStream(b"")  # immutable: one for every request without a body
+_MAX_URLS = 4096  # parameterless URLs kept (the hot path: one per container and action)
+# What httpx.AsyncClient sends by default (the wire stays as it was when one sent ours).
+_DEFAULT_HEADERS = (
+    ("Accept", "*/*"),
+    ("Accept-Encoding", "gzip, deflate"),  # what httpx decodes without extra packages
+    ("Connection", "keep-alive"),
+    ("User-Agent", f"python-httpx/{httpx.__version__}"),
+)
+
+
+class Requests:
+    """Builds ``WapClient``'s requests as ``AsyncClient.build_request`` and ``BasicAuth``
+    would, without their work on every call (``bench/wap_call.py`` measures it).
+
+    What every request shares is made once: the base URL (with a trailing ``/``, any
+    userinfo dropped: the credentials are the settings'), the headers (``Host``, httpx's
+    defaults, ``Authorization``) and the timeouts (``extensions["timeout"]``, as httpx
+    sets them). A URL without a query is parsed once per container and action, then
+    reused: httpx parses and validates every URL it is given, the costliest step.
+    """
+
+    def __init__(
+        self, base_url: str, *, username: str, password: str, timeout: httpx.Timeout
+    ) -> None:
+        base = httpx.URL(base_url).copy_with(userinfo=b"")
+        if not base.raw_path.endswith(b"/"):
+            base = base.copy_with(raw_path=base.raw_path + b"/")
+        self._base = base
+        token = b64encode(f"{username}:{password}".encode()).decode()
+        self.headers = httpx.Headers(
+            [
+                ("Host", base.netloc.decode("ascii")),
+                *_DEFAULT_HEADERS,
+                ("Authorization", f"Basic {token}"),
+            ]
+        )
+        self.extensions: dict[str, Any] = {"timeout": timeout.as_dict()}
+        self._urls: dict[tuple[str | None, str], httpx.URL] = {}
+
+    def url(
+        self, wap_id: str | None, action: str, params: Mapping[str, str] | None = None
+    ) -> httpx.URL:
+        """``/containers/{wap_id}/{action}`` (or ``/containers/{action}``) under the base URL."""
+        if not params:
+            url = self._urls.get((wap_id, action))
+            if url is not None:
+                return url
+        path = "containers/" + (f"{segment(wap_id)}/" if wap_id is not None else "") + action
+        if params:
+            path += "?" + str(httpx.QueryParams(params))
+        url = self._base.copy_with(raw_path=self._base.raw_path + path.encode("ascii"))
+        if not params:
+            if len(self._urls) >= _MAX_URLS:
+                del self._urls[next(iter(self._urls))]  # the oldest
+            self._urls[(wap_id, action)] = url
+        return url
+
+    def build(
+        self,
+        method: str,
+        wap_id: str | None,
+        action: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: object = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: httpx.Timeout | None = None,
+    ) -> httpx.Request:
+        url = self.url(wap_id, action, params)
+        extensions = self.extensions if timeout is None else {"timeout": timeout.as_dict()}
+        if method == "GET" and json is None and content is None and not headers:
+            # No body and nothing to merge: the prepared headers as they are. httpx adds
+            # nothing to a bodiless GET (no Content-Length), so the wire is the same.
+            request = httpx.Request(
+                method, url, headers=self.headers, stream=_NO_BODY, extensions=extensions
+            )
+            request.read()  # ``request.content`` is b"", as for a built request
+            return request
+        merged = self.headers
+        if headers:
+            merged = httpx.Headers(merged)
+            merged.update(headers)
+        return httpx.Request(
+            method, url, headers=merged, json=json, content=content, extensions=extensions
+        )
 
 
 def segment(wap_id: str) -> str:
@@ -49,17 +138,20 @@ def log_params(options: LogOptions, *, follow: bool) -> dict[str, str]:
 
 async def read(response: httpx.Response, *, limit: int) -> bytes | None:
     """The whole body, or ``None`` if it is longer than ``limit``. Closes the response."""
-    received = bytearray()
+    received: list[bytes] = []
+    size = 0
     try:
         async for chunk in response.aiter_bytes():
-            received += chunk
-            if len(received) > limit:
+            size += len(chunk)
+            if size > limit:
                 return None
+            received.append(chunk)
     except (httpx.HTTPError, httpx.StreamError) as exc:
         raise wap_errors.transport_error(exc, answered=True) from exc
     finally:
         await response.aclose()
-    return bytes(received)
+    # One chunk (every small answer) is returned as it came: no copy.
+    return received[0] if len(received) == 1 else b"".join(received)
 
 
 async def chunks(response: httpx.Response) -> AsyncGenerator[bytes, None]:

@@ -58,7 +58,8 @@ def test_the_running_service_serves_its_contract_and_docs(service: Any) -> None:
     assert set(spec.json()["paths"]) == set(Contract.load().spec["paths"])
     docs = service.client.get("/docs")
     assert docs.status_code == 200 and "text/html" in docs.headers["content-type"]
-    assert "/openapi.json" in docs.text
+    assert "/docs/init.js" in docs.text  # the page's script, which loads the contract
+    assert "/openapi.json" in service.client.get("/docs/init.js").text
     asset = re.search(r'src="(/docs/static/[^"]+)"', docs.text)
     assert asset is not None
     assert service.client.get(asset.group(1)).status_code == 200
