@@ -188,13 +188,7 @@ class PostgresChangeFeed(AbstractChangeFeed):
             raise
 
     def _connect(self) -> Any:
-        t = self.target
-        conn = psycopg2.connect(
-            host=t.host,
-            port=t.port,
-            user=t.user or "postgres",
-            password=t.password,
-            dbname=t.database,
+        conn = self.target.connect_postgres(
             application_name=self.application_name,
             connect_timeout=self.connect_timeout,
             # A server that vanished without closing the socket is noticed in ~25 s

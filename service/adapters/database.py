@@ -64,14 +64,19 @@ class DatabaseTarget:
             conn = sqlite3.connect(self.sqlite_path, isolation_level=None)
             conn.execute("PRAGMA foreign_keys = ON")
             return conn
+        conn = self.connect_postgres()
+        conn.autocommit = True
+        return conn
+
+    def connect_postgres(self, **options: Any) -> Any:
+        """A psycopg2 connection to this PostgreSQL target; ``options`` go to libpq."""
         import psycopg2
 
-        conn = psycopg2.connect(
+        return psycopg2.connect(
             host=self.host,
             port=self.port,
             user=self.user or "postgres",
             password=self.password,
             dbname=self.database,
+            **options,
         )
-        conn.autocommit = True
-        return conn
