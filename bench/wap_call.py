@@ -245,7 +245,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--concurrency", default="1,32", help="comma-separated (default 1,32)")
     parser.add_argument("--warmup", type=int, default=500)
-    parser.add_argument("--transport", choices=WAP_HTTP_TRANSPORTS, default="aiohttp")
+    parser.add_argument("--transport", choices=WAP_HTTP_TRANSPORTS, default="http1")
     parser.add_argument("--wap-url", help="a WAP already running (default: start wap_stub)")
     parser.add_argument(
         "--wap-id",

@@ -57,9 +57,11 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from service import logging_setup
     from service.http import serving
 
     settings = Settings.from_env()  # fail loudly before starting workers
+    logging_setup.configure(settings.observability)  # JSON lines unless LOG_FORMAT=text
     serving.run(settings, host=args.host, port=args.port, workers=args.workers)
     return 0
 
@@ -80,7 +82,7 @@ def _wait_for_line(proc: subprocess.Popen[str], needle: str, timeout: float = 30
 
 def cmd_dev(args: argparse.Namespace) -> int:
     """The embedded stack: migrations, demo data, both stand-ins, the service."""
-    from service import demo
+    from service import demo, logging_setup
     from service.http import serving
     from supertokens_stub.keys import load_or_create_key
     from supertokens_stub.server import StubCore
@@ -88,6 +90,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
 
     os.environ.setdefault("SUPERTOKENS_TLDEXTRACT_DISABLE_HTTP", "1")
     settings = Settings.from_env(dev=True)
+    logging_setup.configure(settings.observability)  # lines for people unless LOG_FORMAT=json
     cmd_seed_demo(args)
 
     key = load_or_create_key(Path(args.key_file))

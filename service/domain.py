@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 CAP_FILE_READ = "file.read"
@@ -89,6 +89,21 @@ class CatalogueEntry:
     notes: str | None = None
 
 
+# A version update's statuses. ``interrupted``: the process running it stopped before it
+# recorded an outcome (found ``updating`` past ``UPDATE_STALE_SECONDS``); whether WAP
+# applied the new tag is unknown.
+UPDATING, COMPLETED, FAILED, INTERRUPTED = "updating", "completed", "failed", "interrupted"
+UPDATE_STATUSES = (UPDATING, COMPLETED, FAILED, INTERRUPTED)
+
+
+def stale_update_reason(older_than: timedelta) -> str:
+    """The ``error`` of an update marked ``interrupted`` after ``older_than``."""
+    return (
+        f"No outcome was recorded within {older_than.total_seconds():g} s: "
+        "the process running the update stopped."
+    )
+
+
 @dataclass(frozen=True)
 class VersionUpdate:
     id: str
@@ -96,7 +111,7 @@ class VersionUpdate:
     image: str
     old_tag: str
     new_tag: str
-    status: str  # updating | completed | failed
+    status: str  # one of UPDATE_STATUSES
     requested_by: str
     started_at: datetime
     finished_at: datetime | None = None

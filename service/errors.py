@@ -19,12 +19,15 @@ SuperTokens SDK) are translated into these classes where they are caught.
     ├── PreconditionFailed        412  precondition_failed
     ├── PayloadTooLarge           413  payload_too_large
     ├── UnsupportedMediaType      415  unsupported_media_type
+    ├── TooManyStreams            429  too_many_streams
     ├── HeadersTooLarge           431  headers_too_large
     ├── Unprocessable             422  validation_failed, unknown_tag, protected_variable,
     │                                  invalid_variable_name
-    └── UpstreamError             502  wap_error
-        ├── UpstreamUnavailable   502  wap_unavailable
-        └── UpstreamTimeout       504  wap_timeout
+    ├── UpstreamError             502  wap_error
+    │   ├── UpstreamUnavailable   502  wap_unavailable
+    │   └── UpstreamTimeout       504  wap_timeout
+    ├── NotReady                  503  not_ready
+    └── DatabaseUnavailable       503  database_unavailable
 
 Each class's first code is its own ``code``; the others are given as ``code=``
 where they are raised. ``ApiError`` itself is the unexpected failure (and, with
@@ -168,3 +171,33 @@ class UpstreamUnavailable(UpstreamError):
 
 class UpstreamTimeout(UpstreamError):
     status, code, title = 504, "wap_timeout", "WAP Core timed out"
+
+
+class TooManyStreams(ApiError):
+    """The account already holds as many open streams as it may (``STREAMS_PER_ACCOUNT``)."""
+
+    status, code, title = 429, "too_many_streams", "Too many open streams"
+
+    def __init__(self, detail: str, *, retry_after: int, **kwargs: Any) -> None:
+        kwargs.setdefault("headers", {"Retry-After": str(retry_after)})
+        super().__init__(detail, **kwargs)
+
+
+class DatabaseUnavailable(ApiError):
+    """The database cannot be reached (stopped, restarting, unreachable): worth retrying
+    after ``Retry-After`` seconds. Raised by the repository adapter for the driver's
+    connection failures, never for a query that the database refused."""
+
+    status, code, title = 503, "database_unavailable", "The database is unavailable"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int = 2, **kwargs: Any) -> None:
+        kwargs.setdefault("headers", {"Retry-After": str(retry_after)})
+        super().__init__(detail or "The database cannot be reached; retry shortly.", **kwargs)
+
+
+class NotReady(ApiError):
+    """The readiness probe's answer when a part of this instance (database, WAP Core,
+    Redis) failed its check or did not answer in time: ``detail`` names the parts, the
+    ``checks`` extension member gives each part's result. Only ``/readyz`` answers it."""
+
+    status, code, title = 503, "not_ready", "Not ready"

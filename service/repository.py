@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Sequence
+from datetime import timedelta
 
 from service.domain import CatalogueEntry, OwnedContainer, VersionUpdate
 
@@ -53,10 +54,34 @@ class AbstractContainerRepository(abc.ABC):
     async def begin_update(
         self, container: OwnedContainer, new_tag: str, requested_by: str
     ) -> VersionUpdate:
-        """Record an update as ``updating``; raise ``errors.UpdateInProgress`` if one runs."""
+        """Record an update of ``container`` to ``new_tag`` as ``updating``: a compare-and-set.
+
+        One transaction reads the container's current tag and image (the record's
+        ``old_tag`` and ``image``: never ``container``'s, which may come from a cache),
+        checks that no update of it is ``updating``, and inserts the record; of any number
+        of concurrent calls for one container, exactly one wins. Raises
+        ``errors.UpdateInProgress`` while another update of the container is ``updating``
+        (a stale one too: ``interrupt_stale_updates`` resolves those first), and
+        ``errors.Conflict`` when the container already runs ``new_tag``.
+        """
+
+    @abc.abstractmethod
+    async def interrupt_stale_updates(
+        self, container_id: str, *, older_than: timedelta
+    ) -> Sequence[VersionUpdate]:
+        """Mark ``interrupted`` the container's updates still ``updating`` that began more
+        than ``older_than`` ago (the process running them stopped before it recorded an
+        outcome), and return them as marked. Concurrent calls mark each record once.
+        """
 
     @abc.abstractmethod
     async def finish_update(
         self, update_id: str, *, succeeded: bool, error: str | None = None
     ) -> VersionUpdate:
         """Mark the update completed (and move the container's tag) or failed."""
+
+    @abc.abstractmethod
+    async def ping(self) -> None:
+        """One trivial query that reads a table (the readiness probe): returns once the
+        database answers it. Raises ``errors.DatabaseUnavailable`` when the database
+        cannot be reached; any other error the database gave propagates."""

@@ -21,8 +21,12 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-WapHttpTransport = Literal["aiohttp", "httpcore"]
-WAP_HTTP_TRANSPORTS: tuple[WapHttpTransport, ...] = ("aiohttp", "httpcore")
+WapHttpTransport = Literal["http1", "aiohttp", "httpcore"]
+WAP_HTTP_TRANSPORTS: tuple[WapHttpTransport, ...] = ("http1", "aiohttp", "httpcore")
+
+LogFormat = Literal["json", "text"]
+LOG_FORMATS: tuple[LogFormat, ...] = ("json", "text")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 Cast = Callable[[str, str], Any]
 """``cast(name, text)``: a variable's text (never empty) as the field's value, or
@@ -87,6 +91,31 @@ def _transport(name: str, raw: str) -> WapHttpTransport:
     raise SettingsError(f"{name}={raw!r} is not one of {', '.join(WAP_HTTP_TRANSPORTS)}")
 
 
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def _flag(name: str, raw: str) -> bool:
+    if raw.strip().lower() in _TRUE:
+        return True
+    if raw.strip().lower() in _FALSE:
+        return False
+    raise SettingsError(f"{name}={raw!r} is not one of {', '.join(_TRUE + _FALSE)}")
+
+
+def _log_format(name: str, raw: str) -> LogFormat:
+    for option in LOG_FORMATS:
+        if raw == option:
+            return option
+    raise SettingsError(f"{name}={raw!r} is not one of {', '.join(LOG_FORMATS)}")
+
+
+def _log_level(name: str, raw: str) -> str:
+    level = raw.strip().upper()
+    if level not in LOG_LEVELS:
+        raise SettingsError(f"{name}={raw!r} is not one of {', '.join(LOG_LEVELS)}")
+    return level
+
+
 def _names(name: str, raw: str) -> tuple[str, ...] | None:
     """Comma-separated; a list of no names at all is left unset (so the default holds)."""
     return tuple(item.strip() for item in raw.split(",") if item.strip()) or None
@@ -146,6 +175,27 @@ class Timeouts:
     read: float = field(default=30.0, metadata=variable("WAP_READ_TIMEOUT", _seconds()))
     write: float = field(default=30.0, metadata=variable("WAP_WRITE_TIMEOUT", _seconds()))
     pool: float = field(default=5.0, metadata=variable("WAP_POOL_TIMEOUT", _seconds()))
+    # The most a whole call may take (connect, send, headers and body), however WAP drips
+    # its answer; for a stream, until its headers (then StreamLimits apply).
+    deadline: float = field(default=40.0, metadata=variable("WAP_DEADLINE", _seconds()))
+
+
+@dataclass(frozen=True)
+class StreamLimits:
+    """Bounds on long-lived streams (followed logs, raw file reads), which hold a WAP
+    connection each, from a pool of their own."""
+
+    per_account: int = field(default=8, metadata=variable("STREAMS_PER_ACCOUNT", _count()))
+    # A stream ends (a log) or fails (a file) after this long, or when WAP has sent nothing
+    # for STREAM_IDLE_SECONDS (keep it below RESPONSE_TIMEOUT, which cuts silent answers).
+    max_seconds: float = field(
+        default=3600.0, metadata=variable("STREAM_MAX_SECONDS", _seconds(minimum=1))
+    )
+    idle_seconds: float = field(
+        default=50.0, metadata=variable("STREAM_IDLE_SECONDS", _seconds(minimum=0.1))
+    )
+    # The stream pool's size, apart from the ordinary calls' (100 connections).
+    wap_connections: int = field(default=100, metadata=variable("WAP_STREAM_CONNECTIONS", _count()))
 
 
 @dataclass(frozen=True)
@@ -165,15 +215,40 @@ class ServerLimits:
     request_timeout: float = field(default=30.0, metadata=variable("REQUEST_TIMEOUT", _seconds()))
     # A handler that has not answered in this time answers 503; a stream is cut when it
     # has sent nothing for this long.
-    response_timeout: float = field(
-        default=60.0, metadata=variable("RESPONSE_TIMEOUT", _seconds())
-    )
+    response_timeout: float = field(default=60.0, metadata=variable("RESPONSE_TIMEOUT", _seconds()))
     keep_alive_timeout: float = field(
         default=15.0, metadata=variable("KEEP_ALIVE_TIMEOUT", _seconds())
     )
     graceful_shutdown_timeout: float = field(
         default=15.0, metadata=variable("GRACEFUL_SHUTDOWN_TIMEOUT", _seconds(minimum=0.0))
     )
+
+
+@dataclass(frozen=True)
+class ReadinessLimits:
+    """How ``/readyz`` checks this instance's database, WAP Core and Redis."""
+
+    # Each part must answer within this; the parts are checked at once.
+    check_timeout: float = field(default=1.0, metadata=variable("READY_CHECK_TIMEOUT", _seconds()))
+    # An answer is kept this long, so that probes never load WAP Core or the database
+    # (0: every probe checks; probes arriving together still share one check).
+    cache_seconds: float = field(
+        default=2.0, metadata=variable("READY_CACHE_SECONDS", _seconds(minimum=0))
+    )
+
+
+@dataclass(frozen=True)
+class Observability:
+    """``/metrics`` and the logs (``service.metrics``, ``service.logging_setup``)."""
+
+    metrics_enabled: bool = field(default=True, metadata=variable("METRICS_ENABLED", _flag))
+    # With it, /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`.
+    metrics_token: str | None = field(default=None, repr=False, metadata=variable("METRICS_TOKEN"))
+    # One JSON object a line (serve), or lines for people (dev).
+    log_format: LogFormat = field(
+        default="json", metadata=variable("LOG_FORMAT", _log_format, dev="text")
+    )
+    log_level: str = field(default="INFO", metadata=variable("LOG_LEVEL", _log_level))
 
 
 _HTTP = _url("http", "https")
@@ -208,10 +283,11 @@ class Settings:
         default=(), metadata=variable("CORS_ALLOW_HEADERS", _names)
     )
     wap_timeouts: Timeouts = field(default=Timeouts(), metadata=_group(Timeouts))
-    # What carries WapClient's httpx requests: aiohttp (bench/README.md: a fraction of
-    # httpcore's CPU per call) or httpcore (httpx's own; what respx intercepts).
+    # What carries WapClient's httpx requests: http1 (our own HTTP/1.1 client on asyncio and
+    # httptools: the least CPU per call, bench/README.md), aiohttp, or httpcore (httpx's own;
+    # what respx intercepts).
     wap_http_transport: WapHttpTransport = field(
-        default="aiohttp", metadata=variable("WAP_HTTP_TRANSPORT", _transport)
+        default="http1", metadata=variable("WAP_HTTP_TRANSPORT", _transport)
     )
     max_file_bytes: int = field(
         default=10 * 1024 * 1024, metadata=variable("MAX_FILE_BYTES", _count())
@@ -221,6 +297,11 @@ class Settings:
     )
     event_window: int = field(default=500, metadata=variable("EVENT_WINDOW", _count()))
     db_threads: int = field(default=4, metadata=variable("DB_THREADS", _count()))
+    # A version update still ``updating`` this long after it began was left by a process
+    # that stopped: it is marked ``interrupted`` and no longer blocks the next update.
+    update_stale_seconds: float = field(
+        default=900.0, metadata=variable("UPDATE_STALE_SECONDS", _seconds(minimum=1))
+    )
     # The longest an ownership answer is served from memory (changes evict it sooner); 0: off.
     ownership_cache_seconds: float = field(
         default=30.0, metadata=variable("OWNERSHIP_CACHE_SECONDS", _seconds(minimum=0))
@@ -231,6 +312,11 @@ class Settings:
     )
 
     server: ServerLimits = field(default=ServerLimits(), metadata=_group(ServerLimits))
+    streams: StreamLimits = field(default=StreamLimits(), metadata=_group(StreamLimits))
+    readiness: ReadinessLimits = field(
+        default=ReadinessLimits(), metadata=_group(ReadinessLimits)
+    )
+    observability: Observability = field(default=Observability(), metadata=_group(Observability))
     # Where Socket.io is served, beside the API; None: the API's port + 1.
     socketio_port: int | None = field(
         default=None, metadata=variable("SOCKETIO_PORT", _count(minimum=0))

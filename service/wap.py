@@ -253,3 +253,8 @@ class AbstractWap(abc.ABC):
         self, wap_id: str, set: Mapping[str, str], unset: Sequence[str]
     ) -> EnvUpdate:
         """Set and unset environment variables in one change. Never retried."""
+
+    @abc.abstractmethod
+    async def ping(self) -> None:
+        """Whether WAP Core answers and accepts our credentials, as cheaply as the adapter
+        can tell (the readiness probe): returns, or raises like any other method."""

@@ -61,6 +61,7 @@ SAMPLES = [
         },
     ),
     Sample("listAgentEvents", "GET", "/v1/agents/{id}/events", {"params": {"since": "0"}}),
+    Sample("listAgentAudit", "GET", "/v1/agents/{id}/audit", {"params": {"limit": "5"}}),
 ]
 PER_CONTAINER = [s for s in SAMPLES if s.per_container]
 

@@ -22,7 +22,14 @@ from sanic import HTTPResponse, Request, Sanic, json, raw, text
 from sanic.exceptions import SanicException
 
 from wap_stub.contract import load_openapi, unmarshal
-from wap_stub.control import CallLog, Fault, FaultPlan, control_blueprint, fault_body
+from wap_stub.control import (
+    DRIP_SECONDS,
+    CallLog,
+    Fault,
+    FaultPlan,
+    control_blueprint,
+    fault_body,
+)
 from wap_stub.errors import NotFound, StubError
 from wap_stub.seed import state_from_seed
 from wap_stub.state import Options, WapState
@@ -197,8 +204,24 @@ async def _apply_fault(request: Request, fault: Fault) -> HTTPResponse | None:
         return HTTPResponse(status=499)
     if fault.kind == "garbage":
         return raw(GARBAGE, status=500, content_type="text/html")
+    if fault.kind == "drip":
+        return await _drip(request, max(fault.delaySeconds, 0.01))
     headers = {"WWW-Authenticate": 'Basic realm="wap"'} if fault.status == 401 else None
     return json(fault_body(fault), status=fault.status, headers=headers)
+
+
+async def _drip(request: Request, interval: float) -> HTTPResponse:
+    """Headers at once, then a space per ``interval`` (JSON whitespace: never a whole answer)."""
+    response = await request.respond(status=200, content_type="application/json")
+    loop = asyncio.get_running_loop()
+    ends = loop.time() + DRIP_SECONDS
+    try:
+        while loop.time() < ends:
+            await response.send(b" ")
+            await asyncio.sleep(interval)
+    except (ConnectionError, OSError, SanicException):
+        pass  # the client gave up, as it should
+    return response  # type: ignore[no-any-return]
 
 
 def _endpoint(
@@ -207,7 +230,9 @@ def _endpoint(
     async def endpoint(request: Request, wap_id: str = "") -> HTTPResponse | None:
         ctx = request.app.ctx
         query = dict(request.get_query_args(keep_blank_values=True))
-        call = ctx.calls.record(request.method, request.path, query, operation_id)
+        call = ctx.calls.record(
+            request.method, request.path, query, operation_id, request.headers.get("x-request-id")
+        )
         fault = ctx.faults.take(operation_id)
         response = await _apply_fault(request, fault) if fault else None
         if response is None:

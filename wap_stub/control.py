@@ -1,6 +1,6 @@
 """Test and QA controls outside the contract: recorded calls, injected faults, `/_stub/*`.
 
-GET    /_stub/calls    -> [{method, path, query, operationId, time, status}]
+GET    /_stub/calls    -> [{method, path, query, operationId, time, status, requestId}]
 DELETE /_stub/calls    -> clear the recording
 POST   /_stub/reset    seed JSON -> restore state, clear calls and faults
 GET    /_stub/state    -> the current state in seed format
@@ -23,7 +23,10 @@ from wap_stub.errors import StubError
 from wap_stub.seed import snapshot
 from wap_stub.state import iso, utc_now
 
-FAULT_KINDS = ("status", "delay", "close", "garbage")
+# drip: a 200 whose body never ends, one space every delaySeconds (a WAP whose every read
+# arrives before the read timeout, yet the answer never completes), for at most DRIP_SECONDS.
+FAULT_KINDS = ("status", "delay", "close", "garbage", "drip")
+DRIP_SECONDS = 120.0
 
 
 @dataclass
@@ -34,14 +37,22 @@ class Call:
     operationId: str
     time: str
     status: int | None = None  # None: no answer was sent (a `close` fault, or still running)
+    requestId: str | None = None  # the X-Request-ID header the call came with
 
 
 class CallLog:
     def __init__(self) -> None:
         self.calls: list[Call] = []
 
-    def record(self, method: str, path: str, query: dict[str, str], operation_id: str) -> Call:
-        call = Call(method, path, query, operation_id, iso(utc_now()))
+    def record(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        operation_id: str,
+        request_id: str | None = None,
+    ) -> Call:
+        call = Call(method, path, query, operation_id, iso(utc_now()), requestId=request_id)
         self.calls.append(call)
         return call
 

@@ -25,7 +25,7 @@ from typing import Any
 import psycopg2
 from psycopg2 import sql
 
-from service.adapters.database import DatabaseTarget
+from service.adapters.database import CONNECT_TIMEOUT_SECONDS, DatabaseTarget
 from service.adapters.ownership_cache import AbstractChangeFeed
 
 log = logging.getLogger("armory.cache")
@@ -121,7 +121,7 @@ class PostgresChangeFeed(AbstractChangeFeed):
         channel: str = CHANNEL,
         application_name: str = APPLICATION_NAME,
         backoff: tuple[float, float] = (0.05, 2.0),
-        connect_timeout: int = 3,
+        connect_timeout: int = CONNECT_TIMEOUT_SECONDS,
     ) -> None:
         self.target = target
         self.channel = channel
@@ -188,15 +188,10 @@ class PostgresChangeFeed(AbstractChangeFeed):
             raise
 
     def _connect(self) -> Any:
+        # With the keepalives of POSTGRES_OUTAGE_OPTIONS: a server that vanished without
+        # closing the socket is noticed in ~25 s (within OWNERSHIP_CACHE_SECONDS' default).
         conn = self.target.connect_postgres(
-            application_name=self.application_name,
-            connect_timeout=self.connect_timeout,
-            # A server that vanished without closing the socket is noticed in ~25 s
-            # (within OWNERSHIP_CACHE_SECONDS' default).
-            keepalives=1,
-            keepalives_idle=10,
-            keepalives_interval=5,
-            keepalives_count=3,
+            application_name=self.application_name, connect_timeout=self.connect_timeout
         )
         try:
             conn.autocommit = True

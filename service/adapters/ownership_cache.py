@@ -27,10 +27,12 @@ from __future__ import annotations
 import abc
 import uuid
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Protocol
 
 from service.clock import AbstractClock, SystemClock
 from service.domain import CatalogueEntry, OwnedContainer, VersionUpdate
+from service.metrics import OWNERSHIP_HIT, OWNERSHIP_MISS
 from service.repository import AbstractContainerRepository
 
 MAX_ENTRIES = 100_000
@@ -93,7 +95,8 @@ class CachedContainerRepository(AbstractContainerRepository):
 
     ``max_age`` (seconds, ``OWNERSHIP_CACHE_SECONDS``) bounds how long an answer is
     kept; 0 turns the cache off (every call delegates; the feed is never started).
-    ``hits`` and ``misses`` count lookups answered from memory and from ``inner``.
+    ``hits`` and ``misses`` count lookups answered from memory and from ``inner`` (and
+    so does ``armory_ownership_cache_lookups_total``).
     Container ids are UUIDs (``PonyContainerRepository`` parses them), so every
     spelling of one UUID shares its answers; anything else is passed to ``inner``
     and never kept. Single-threaded: called on the event loop only.
@@ -177,6 +180,7 @@ class CachedContainerRepository(AbstractContainerRepository):
         key = container_id if answers is not None else canonical_id(container_id)
         if key is None:
             self.misses += 1
+            OWNERSHIP_MISS.inc()
             return await self.inner.find_owned(account_id, container_id)
         current = self.feed.current()  # may evict or flush: look up only afterwards
         if current:
@@ -185,8 +189,10 @@ class CachedContainerRepository(AbstractContainerRepository):
                 age = self._clock.now() - answer[1]
                 if 0 <= age < self.max_age:  # a clock set back counts as too old
                     self.hits += 1
+                    OWNERSHIP_HIT.inc()
                     return answer[0]
         self.misses += 1
+        OWNERSHIP_MISS.inc()
         return await self._fetch(key, account_id, container_id, current)
 
     async def _fetch(
@@ -244,6 +250,12 @@ class CachedContainerRepository(AbstractContainerRepository):
         self.evict(finished.container_id)
         return finished
 
+    async def interrupt_stale_updates(
+        self, container_id: str, *, older_than: timedelta
+    ) -> Sequence[VersionUpdate]:
+        # Changes version updates only, never a container_launch row: nothing to evict.
+        return await self.inner.interrupt_stale_updates(container_id, older_than=older_than)
+
     # -- reads that are not cached --------------------------------------------------------
 
     async def list_owned(self, account_id: str) -> Sequence[OwnedContainer]:
@@ -260,3 +272,6 @@ class CachedContainerRepository(AbstractContainerRepository):
 
     async def history(self, container_id: str) -> Sequence[VersionUpdate]:
         return await self.inner.history(container_id)
+
+    async def ping(self) -> None:
+        await self.inner.ping()

@@ -4,23 +4,39 @@ Pony is synchronous: every method is one short ``db_session`` run on a small
 thread pool, returning plain domain dataclasses (``rows``); nothing awaits
 inside a session. The entities and the opening of the database are in
 ``pony_entities`` (re-exported here).
+
+A database that cannot be reached answers ``errors.DatabaseUnavailable`` (503), through
+``database.OutageGate``. Each pool thread keeps one connection (Pony's); a session that
+failed because the database went away drops its thread's connection, so the next session
+on that thread opens a new one once the database is back.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import TypeVar
 
 from pony import orm
 
-from service import errors
+from service import errors, metrics
 from service.adapters import rows
-from service.adapters.database import DatabaseTarget
+from service.adapters.database import DatabaseTarget, OutageGate, unavailable
 from service.adapters.pony_entities import Entities, open_database, utcnow
-from service.domain import CatalogueEntry, OwnedContainer, VersionUpdate
+from service.domain import (
+    COMPLETED,
+    FAILED,
+    INTERRUPTED,
+    UPDATING,
+    CatalogueEntry,
+    OwnedContainer,
+    VersionUpdate,
+    stale_update_reason,
+)
 from service.repository import AbstractContainerRepository
 
 __all__ = ["Entities", "PonyContainerRepository", "open_database", "utcnow"]
@@ -31,6 +47,7 @@ T = TypeVar("T")
 _OWNED_SQL = f"{rows.OWNED_SELECT} WHERE id = $key AND account_id = $account_id"
 _ACCOUNT_SQL = f"{rows.OWNED_SELECT} WHERE account_id = $account_id ORDER BY created_at"
 _WAP_IDS_CHUNK = 500
+_RUNNING = "Another version update of this container is still running."
 
 
 def _wap_ids_sql(count: int) -> str:
@@ -47,6 +64,7 @@ class PonyContainerRepository(AbstractContainerRepository):
         self._pool: ThreadPoolExecutor | None = None
         self._db: orm.Database | None = None
         self._e: Entities | None = None
+        self._gate = OutageGate()
 
     async def start(self) -> None:
         self._pool = ThreadPoolExecutor(self._threads, thread_name_prefix="pony")
@@ -71,12 +89,21 @@ class PonyContainerRepository(AbstractContainerRepository):
     async def _session(self, work: Callable[[Entities], T]) -> T:
         """``work(entities)`` in one ``db_session``, on the pool."""
         e = self.entities
+        queries = metrics.db_queries(work)
 
         def run() -> T:
-            with orm.db_session:
-                return work(e)
+            queries.inc()  # a round trip (or a few statements in one transaction)
+            try:
+                with orm.db_session:
+                    return work(e)
+            except Exception as exc:
+                if unavailable(exc):
+                    # Pony drops most broken connections itself; this covers the rest.
+                    with contextlib.suppress(Exception):
+                        e.db.disconnect()
+                raise
 
-        return await self._run(run)
+        return await self._gate.run(lambda: self._run(run))
 
     async def find_owned(self, account_id: str, container_id: str) -> OwnedContainer | None:
         # The hot path: one indexed query in plain SQL (a third of the entity query's CPU).
@@ -139,17 +166,39 @@ class PonyContainerRepository(AbstractContainerRepository):
 
         return await self._session(query)
 
+    async def ping(self) -> None:
+        # A table, not `SELECT 1`: SQLite answers that without reading its file. Through
+        # the outage gate like any query, so a ping also tells a database that is back.
+        sql = "SELECT 1 FROM container_launch LIMIT 1"
+        await self._session(lambda e: e.db.select(sql, {}, {}))
+
     async def begin_update(
         self, container: OwnedContainer, new_tag: str, requested_by: str
     ) -> VersionUpdate:
+        key = self.entities.key(container.id)
+
         def write(e: Entities) -> VersionUpdate:
+            # The container's row first, locked: SELECT ... FOR UPDATE on PostgreSQL (a
+            # concurrent begin_update, and a finish_update moving the tag, wait for this
+            # transaction); on SQLite Pony opens the session with BEGIN IMMEDIATE (the
+            # write lock, before anything is read). So the tag read, the check for a
+            # running update and the insert are one compare-and-set.
+            launch = e.ContainerLaunch.get_for_update(id=key)
+            if launch is None:
+                raise errors.Forbidden("This container no longer exists.")
+            if orm.exists(
+                u for u in e.VersionUpdateRow if u.container == launch and u.status == UPDATING
+            ):
+                raise errors.UpdateInProgress(_RUNNING)
+            if launch.tag == new_tag:
+                raise errors.Conflict(f"The agent already runs {launch.image}:{new_tag}.")
             row = e.VersionUpdateRow(
                 id=e.key(str(uuid.uuid4())),
-                container=e.ContainerLaunch[e.key(container.id)],
-                image=container.image,
-                old_tag=container.tag,
+                container=launch,
+                image=launch.image,
+                old_tag=launch.tag,
                 new_tag=new_tag,
-                status="updating",
+                status=UPDATING,
                 requested_by=requested_by,
                 started_at=utcnow(),
             )
@@ -159,10 +208,32 @@ class PonyContainerRepository(AbstractContainerRepository):
         try:
             return await self._session(write)
         except orm.TransactionIntegrityError:
-            # The partial unique index: another update of this container is running.
-            raise errors.UpdateInProgress(
-                "Another version update of this container is still running."
-            ) from None
+            # The partial unique index (one updating record per container): the lock above
+            # makes this unreachable for this code, but not for every writer of the table.
+            raise errors.UpdateInProgress(_RUNNING) from None
+
+    async def interrupt_stale_updates(
+        self, container_id: str, *, older_than: timedelta
+    ) -> Sequence[VersionUpdate]:
+        key = self.entities.key(container_id)
+
+        def write(e: Entities) -> list[VersionUpdate]:
+            now = utcnow()
+            cutoff = now - older_than
+            # FOR UPDATE (SQLite: BEGIN IMMEDIATE): a concurrent call waits, then no longer
+            # finds the record ``updating``.
+            stale = orm.select(
+                u
+                for u in e.VersionUpdateRow
+                if u.container.id == key and u.status == UPDATING and u.started_at < cutoff
+            ).for_update()[:]
+            for row in stale:
+                row.status = INTERRUPTED
+                row.finished_at = now
+                row.error = stale_update_reason(older_than)
+            return [rows.version_update(row) for row in stale]
+
+        return await self._session(write)
 
     async def finish_update(
         self, update_id: str, *, succeeded: bool, error: str | None = None
@@ -170,7 +241,7 @@ class PonyContainerRepository(AbstractContainerRepository):
         def write(e: Entities) -> VersionUpdate:
             row = e.VersionUpdateRow[e.key(update_id)]
             now = utcnow()
-            row.status = "completed" if succeeded else "failed"
+            row.status = COMPLETED if succeeded else FAILED
             row.finished_at = now
             row.error = error
             if succeeded:

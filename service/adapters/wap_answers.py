@@ -97,6 +97,8 @@ def json_answer(body: bytes, parse: Callable[[Fields], _T]) -> _T:
         data = json.loads(body)
     except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
         raise Malformed("it is not JSON") from exc
+    except RecursionError as exc:  # nested deeper than the decoder recurses
+        raise Malformed("it is nested too deeply") from exc
     return parse(Fields(data, "the answer"))
 
 

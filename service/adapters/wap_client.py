@@ -5,10 +5,18 @@ The wire format is ``contracts/wap.yaml``. Each request is an ``httpx.Request`` 
 from ``Settings.wap_timeouts``, all prepared once) and sent with the transport's
 ``handle_async_request``; the answer is an ``httpx.Response``. The transport, created
 in ``start()`` and closed in ``aclose()``, is ``Settings.wap_http_transport``:
-``aiohttp`` (``AiohttpTransport``, the default: far less CPU per call, see
-``bench/README.md``) or ``httpcore`` (``httpx.AsyncHTTPTransport``, which respx
-intercepts); a ``transport`` given to the constructor (tests) takes priority. Each
-raises the same httpx exceptions, so the error table holds for all.
+``http1`` (``Http1Transport``, the default: the least CPU per call, see
+``bench/README.md``), ``aiohttp`` (``AiohttpTransport``) or ``httpcore``
+(``httpx.AsyncHTTPTransport``, which respx intercepts); a ``transport`` given to the
+constructor (tests) takes priority. Each raises the same httpx exceptions, so the error
+table holds for all.
+
+Two pools: ordinary calls share one (``DEFAULT_LIMITS``); streams (a followed log, a raw
+file read), which hold their connection for as long as they last, have their own
+(``WAP_STREAM_CONNECTIONS``), so that streams can never starve the calls. Every call
+completes within ``WAP_DEADLINE`` (connect, send, headers and the whole body, however
+slowly WAP drips it: 504 beyond it) besides the per-read timeouts; a stream's headers
+are due within it, its body is bounded by ``usecases.streams``.
 
 Why not ``httpx.AsyncClient.send``: for a client that sends no cookies, follows no
 redirects and has its one header prepared, its per-request work (a cookie jar fed
@@ -31,25 +39,31 @@ closed). POST, PUT, PATCH and DELETE are never retried.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from typing import TypeVar
+from time import perf_counter
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from service import wap_types
+from service import errors, metrics, wap_types
 from service.adapters import wap_answers as answers
 from service.adapters import wap_errors
 from service.adapters import wap_wire as wire
 from service.adapters.aiohttp_transport import AiohttpTransport
+from service.adapters.http1_transport import Http1Transport
+from service.request_context import CURRENT
 from service.settings import Settings
 from service.wap import AbstractWap, LogOptions, Stream
 
 log = logging.getLogger(__name__)
 
+# Idle connections are kept up to the pool's size (they expire after 30 s): a bound below
+# the calls in flight would close, at every burst, connections the next burst opens again.
 DEFAULT_LIMITS = httpx.Limits(
-    max_connections=100, max_keepalive_connections=20, keepalive_expiry=30
+    max_connections=100, max_keepalive_connections=100, keepalive_expiry=30
 )
 # Failures that happen before WAP has seen (or answered) a request: safe to resend a GET.
 _RETRYABLE = (httpx.ConnectError, httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
@@ -79,10 +93,17 @@ class WapClient(AbstractWap):
         self._follow_timeout = httpx.Timeout(
             connect=t.connect, read=None, write=t.write, pool=t.pool
         )
+        self._deadline = t.deadline
         self._limits = limits
+        self._stream_limits = httpx.Limits(
+            max_connections=settings.streams.wap_connections,
+            max_keepalive_connections=settings.streams.wap_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+        )
         self._transport = transport
         self._transport_kind = settings.wap_http_transport
         self._http: httpx.AsyncBaseTransport | None = None  # while started
+        self._streams: httpx.AsyncBaseTransport | None = None  # streams' own pool
         self._requests = wire.Requests(
             settings.wap_url,
             username=settings.wap_username,
@@ -98,17 +119,23 @@ class WapClient(AbstractWap):
 
     async def start(self) -> None:
         if self._http is None:
-            http = self._transport
-            if http is None and self._transport_kind == "aiohttp":
-                http = AiohttpTransport(self._limits)
-            if http is None:
-                http = httpx.AsyncHTTPTransport(limits=self._limits)
-            self._http = http
+            self._http = self._transport or self._new_transport(self._limits)
+            self._streams = self._transport or self._new_transport(self._stream_limits)
+
+    def _new_transport(self, limits: httpx.Limits) -> httpx.AsyncBaseTransport:
+        if self._transport_kind == "http1":
+            return Http1Transport(limits)
+        if self._transport_kind == "aiohttp":
+            return AiohttpTransport(limits)
+        return httpx.AsyncHTTPTransport(limits=limits)
 
     async def aclose(self) -> None:
         http, self._http = self._http, None
+        streams, self._streams = self._streams, None
         if http is not None:
             await http.aclose()
+        if streams is not None and streams is not http:
+            await streams.aclose()
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -135,12 +162,16 @@ class WapClient(AbstractWap):
     async def read_container_file(
         self, wap_id: str, path: str, *, max_bytes: int
     ) -> wap_types.FileContent:
-        response = await self._send("GET", wap_id, "files/read", params={"path": path})
-        announced = answers.content_length(response.headers)
-        if announced is not None and announced > max_bytes:
-            await response.aclose()
-            raise wap_errors.file_too_large(path, max_bytes, announced)
-        content = await wire.read(response, limit=max_bytes)
+        try:
+            async with asyncio.timeout(self._deadline):
+                response = await self._send("GET", wap_id, "files/read", params={"path": path})
+                announced = answers.content_length(response.headers)
+                if announced is not None and announced > max_bytes:
+                    await response.aclose()
+                    raise wap_errors.file_too_large(path, max_bytes, announced)
+                content = await wire.read(response, limit=max_bytes)
+        except TimeoutError as exc:
+            raise self._late("GET", wap_id, "files/read") from exc
         if content is None:
             raise wap_errors.file_too_large(path, max_bytes)
         return wap_types.FileContent(
@@ -152,7 +183,9 @@ class WapClient(AbstractWap):
         )
 
     async def open_container_file(self, wap_id: str, path: str) -> Stream[bytes]:
-        response = await self._send("GET", wap_id, "files/read", params={"path": path})
+        response = await self._send_within_deadline(
+            "GET", wap_id, "files/read", params={"path": path}, stream=True
+        )
         return wire.stream(
             response,
             wire.chunks(response),
@@ -192,21 +225,36 @@ class WapClient(AbstractWap):
     async def get_all_container_health(self) -> wap_types.HealthSummary:
         return await self._call("GET", None, "health", answers.health_summary)
 
+    async def ping(self) -> None:
+        # The one operation of contracts/wap.yaml that names no container (WAP's root is
+        # not in the contract): a 2xx proves WAP is there and takes our credentials. The
+        # body is read, so the connection goes back to the pool, but never parsed.
+        try:
+            async with asyncio.timeout(self._deadline):
+                response = await self._send("GET", None, "health")
+                await wire.read(response, limit=_MAX_ANSWER_BODY)
+        except TimeoutError as exc:
+            raise self._late("GET", None, "health") from exc
+
     async def get_container_stats(self, wap_id: str) -> wap_types.ContainerStats:
         return await self._call("GET", wap_id, "stats", answers.container_stats)
 
     async def get_container_logs(self, wap_id: str, options: LogOptions) -> list[str]:
         params = wire.log_params(options, follow=False)
-        response = await self._send("GET", wap_id, "logs", params=params)
-        body = await wire.read(response, limit=_MAX_ANSWER_BODY)
+        try:
+            async with asyncio.timeout(self._deadline):
+                response = await self._send("GET", wap_id, "logs", params=params)
+                body = await wire.read(response, limit=_MAX_ANSWER_BODY)
+        except TimeoutError as exc:
+            raise self._late("GET", wap_id, "logs") from exc
         if body is None:
             raise wap_errors.answer_too_large("log answer")
         return answers.log_lines(body)
 
     async def follow_container_logs(self, wap_id: str, options: LogOptions) -> Stream[str]:
         params = wire.log_params(options, follow=True)
-        response = await self._send(
-            "GET", wap_id, "logs", params=params, timeout=self._follow_timeout
+        response = await self._send_within_deadline(
+            "GET", wap_id, "logs", params=params, timeout=self._follow_timeout, stream=True
         )
         return wire.stream(response, wire.lines(response))
 
@@ -235,11 +283,22 @@ class WapClient(AbstractWap):
         content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> _T:
-        """Send a request whose 2xx answer is JSON, and parse that answer with ``parse``."""
-        response = await self._send(
-            method, wap_id, action, params=params, json=json, content=content, headers=headers
-        )
-        body = await wire.read(response, limit=_MAX_ANSWER_BODY)
+        """Send a request whose 2xx answer is JSON, and parse that answer with ``parse``;
+        all of it within the deadline."""
+        try:
+            async with asyncio.timeout(self._deadline):
+                response = await self._send(
+                    method,
+                    wap_id,
+                    action,
+                    params=params,
+                    json=json,
+                    content=content,
+                    headers=headers,
+                )
+                body = await wire.read(response, limit=_MAX_ANSWER_BODY)
+        except TimeoutError as exc:
+            raise self._late(method, wap_id, action) from exc
         if body is None:
             raise wap_errors.answer_too_large()
         try:
@@ -247,7 +306,61 @@ class WapClient(AbstractWap):
         except answers.Malformed as exc:
             raise wap_errors.malformed_answer(method, action, exc) from exc
 
+    def _late(self, method: str, wap_id: str | None, action: str) -> errors.UpstreamTimeout:
+        late = errors.UpstreamTimeout(
+            f"WAP Core did not complete its answer within {self._deadline:g} s."
+        )
+        metrics.wap_call(wire.operation_id(method, wap_id, action)).failed(late.instance_code)
+        return late
+
+    async def _send_within_deadline(
+        self,
+        method: str,
+        wap_id: str | None,
+        action: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        timeout: httpx.Timeout | None = None,
+        stream: bool = False,
+    ) -> httpx.Response:
+        """``_send``, its answer's headers due within the deadline (the body is a stream's)."""
+        try:
+            async with asyncio.timeout(self._deadline):
+                return await self._send(
+                    method, wap_id, action, params=params, timeout=timeout, stream=stream
+                )
+        except TimeoutError as exc:
+            raise self._late(method, wap_id, action) from exc
+
     async def _send(
+        self, method: str, wap_id: str | None, action: str, **options: Any
+    ) -> httpx.Response:
+        """``_exchange``, observed (the one place WAP calls are): its time until the answer's
+        headers by outcome (``armory_wap_request_duration_seconds``), a failure by code
+        (``armory_wap_errors_total``; a deadline passed: ``_late``), and the time added to
+        the API request's (``request_context``, the access log's ``wapMs``)."""
+        call = metrics.wap_call(wire.operation_id(method, wap_id, action))
+        started = perf_counter()
+        try:
+            response = await self._exchange(method, wap_id, action, **options)
+        except errors.ApiError as exc:
+            seconds = perf_counter() - started
+            timed_out = isinstance(exc, errors.UpstreamTimeout)
+            (call.timeout if timed_out else call.error).observe(seconds)
+            call.failed(exc.instance_code)
+            _waited(seconds)
+            raise
+        except asyncio.CancelledError:  # the deadline (then ``_late``), or the client left
+            seconds = perf_counter() - started
+            call.cancelled.observe(seconds)
+            _waited(seconds)
+            raise
+        seconds = perf_counter() - started
+        call.ok.observe(seconds)
+        _waited(seconds)
+        return response
+
+    async def _exchange(
         self,
         method: str,
         wap_id: str | None,
@@ -258,12 +371,14 @@ class WapClient(AbstractWap):
         content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: httpx.Timeout | None = None,
+        stream: bool = False,
     ) -> httpx.Response:
         """Send a request; return the 2xx response with its body unread (the caller closes it).
+        ``stream``: over the streams' pool.
 
         Raises the translated error for a transport failure or a non-2xx status.
         """
-        http = self._http
+        http = self._streams if stream else self._http
         if http is None:
             raise RuntimeError("WapClient.start() must be awaited before calling WAP Core")
         try:
@@ -296,3 +411,9 @@ class WapClient(AbstractWap):
             return response
         body = await wire.read(response, limit=_MAX_ERROR_BODY)
         raise wap_errors.status_error(response.status_code, body, wap_id)
+
+
+def _waited(seconds: float) -> None:
+    context = CURRENT.get()
+    if context is not None:
+        context.wap_seconds += seconds

@@ -23,13 +23,16 @@ this module builds (``raise ... from exc``), so no httpx exception leaves the ad
     a buffered file read bigger than its ``max_bytes``             PayloadTooLarge     413
 
 The statuses WAP explains (400 to 422) are ``STATUS_ERRORS`` below; the other rows
-are the functions' branches. A detail carries WAP's ``message`` (never the rest of
-its body, and with the WAP container id replaced: clients never see one).
+are the functions' branches. Every detail is ours: what WAP says about a failure
+(its ``error`` and ``message``, or the start of a body without them) may name WAP's
+ids, hosts or internals, so it goes only to our log (``warning`` for a failure,
+``info`` for a status WAP explains), with the WAP container id it was about.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from typing import Final
 
@@ -38,21 +41,34 @@ import httpx
 from service import errors
 from service.adapters.wap_answers import Malformed
 
+log = logging.getLogger(__name__)
+
 # (WAP status, WAP's ``error`` code, None for any other) -> (our error, our code, None for
-# the class's own). Looked up with WAP's code first, then with None.
-STATUS_ERRORS: Final[Mapping[tuple[int, str | None], tuple[type[errors.ApiError], str | None]]] = {
-    (400, "invalid_path"): (errors.BadRequest, "invalid_path"),
-    (400, "not_a_directory"): (errors.BadRequest, "invalid_path"),
-    (400, "is_a_directory"): (errors.BadRequest, "invalid_path"),
-    (400, None): (errors.BadRequest, None),
-    (404, None): (errors.NotFound, None),
-    (409, "update_in_progress"): (errors.UpdateInProgress, None),
-    (409, None): (errors.Conflict, None),
-    (412, None): (errors.PreconditionFailed, None),
-    (413, None): (errors.PayloadTooLarge, None),
-    (422, "unknown_tag"): (errors.Unprocessable, "unknown_tag"),
-    (422, None): (errors.Unprocessable, None),
-}
+# the class's own, our detail). Looked up with WAP's code first, then with None.
+StatusError = tuple[type[errors.ApiError], str | None, str]
+STATUS_ERRORS: Final[Mapping[tuple[int, str | None], StatusError]] = {
+    (400, "invalid_path"): (errors.BadRequest, "invalid_path", "WAP Core refused the file path"),
+    (400, "not_a_directory"): (
+        errors.BadRequest, "invalid_path", "WAP Core refused the path: it is not a directory"
+    ),
+    (400, "is_a_directory"): (
+        errors.BadRequest, "invalid_path", "WAP Core refused the path: it is a directory"
+    ),
+    (400, None): (errors.BadRequest, None, "WAP Core refused the request as invalid"),
+    (404, None): (errors.NotFound, None, "WAP Core has no such file, directory or container"),
+    (409, "update_in_progress"): (
+        errors.UpdateInProgress, None, "An update of this container is already in progress"
+    ),
+    (409, None): (errors.Conflict, None, "The container's state does not allow this"),
+    (412, None): (
+        errors.PreconditionFailed, None, "The file's current entity tag does not match If-Match"
+    ),
+    (413, None): (errors.PayloadTooLarge, None, "The content is larger than WAP Core accepts"),
+    (422, "unknown_tag"): (
+        errors.Unprocessable, "unknown_tag", "WAP Core's registry does not have this tag"
+    ),
+    (422, None): (errors.Unprocessable, None, "WAP Core could not apply the request"),
+}  # fmt: skip
 
 _TIMEOUT_PHASES: Final[Mapping[type[httpx.TimeoutException], str]] = {
     httpx.ConnectTimeout: "connecting",
@@ -60,7 +76,7 @@ _TIMEOUT_PHASES: Final[Mapping[type[httpx.TimeoutException], str]] = {
     httpx.WriteTimeout: "sending the request",
     httpx.PoolTimeout: "waiting for a free connection",
 }
-_MAX_MESSAGE = 500
+_MAX_LOGGED = 500  # characters of WAP's words in our log
 
 
 def transport_error(exc: Exception, *, answered: bool) -> errors.ApiError:
@@ -79,34 +95,47 @@ def transport_error(exc: Exception, *, answered: bool) -> errors.ApiError:
 def status_error(status: int, body: bytes | None, wap_id: str | None) -> errors.ApiError:
     """The error for a non-2xx answer with ``body`` (``None`` if too long to read),
     to a request about the container ``wap_id``."""
+    parsed = _error_body(body)
+    found = None
+    if parsed is not None and 400 <= status < 500:
+        found = STATUS_ERRORS.get((status, parsed[0])) or STATUS_ERRORS.get((status, None))
+    _log_answer(status, body, parsed, wap_id, explained=found is not None)
     if status in (401, 403):
         return errors.UpstreamError(
             f"WAP Core refused the service's credentials (HTTP {status}); "
             "check WAP_USERNAME and WAP_PASSWORD"
         )
-    parsed = _error_body(body)
     if parsed is None:
         return errors.UpstreamError(f"WAP Core answered HTTP {status} without a usable error body")
-    code, message = parsed[0], scrubbed(parsed[1], wap_id)
     if status >= 500:
-        return errors.UpstreamError(f"WAP Core failed (HTTP {status}): {message}")
-    found = STATUS_ERRORS.get((status, code)) or STATUS_ERRORS.get((status, None))
+        return errors.UpstreamError(f"WAP Core failed (HTTP {status})")
     if found is None:
-        return errors.UpstreamError(f"WAP Core answered HTTP {status} ({code}): {message}")
-    error, our_code = found
-    return error(message, code=our_code)
+        return errors.UpstreamError(f"WAP Core answered HTTP {status} unexpectedly")
+    error, our_code, detail = found
+    return error(detail, code=our_code)
 
 
-def scrubbed(message: str, wap_id: str | None) -> str:
-    """WAP's ``message`` as a client may see it: without the WAP container id, and short."""
-    if wap_id:
-        message = message.replace(wap_id, "<container>")
-    if len(message) > _MAX_MESSAGE:
-        message = message[:_MAX_MESSAGE] + "…"
-    return message
+def _log_answer(
+    status: int,
+    body: bytes | None,
+    parsed: tuple[str, str] | None,
+    wap_id: str | None,
+    *,
+    explained: bool,
+) -> None:
+    """What WAP said, for us: a status it explains at info, any other at warning."""
+    if parsed is not None:
+        said = f"{parsed[0]}: {parsed[1][:_MAX_LOGGED]}"
+    elif body:
+        said = f"no error body, it starts {body[:_MAX_LOGGED]!r}"
+    else:
+        said = "no body" if body is not None else "a body too long to read"
+    level = logging.INFO if explained else logging.WARNING
+    log.log(level, "WAP Core answered HTTP %s about %s (%s)", status, wap_id or "-", said)
 
 
 def malformed_answer(method: str, action: str, exc: Malformed) -> errors.UpstreamError:
+    log.warning("WAP Core's answer to %s %s is malformed: %s", method, action, exc)
     return errors.UpstreamError(f"WAP Core's answer to {method} {action} is malformed: {exc}")
 
 
@@ -128,7 +157,7 @@ def _error_body(body: bytes | None) -> tuple[str, str] | None:
         return None
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     if not isinstance(data, dict):
         return None

@@ -15,6 +15,7 @@ import httpx
 
 from service.adapters import wap_errors
 from service.adapters.wap_answers import LogLines
+from service.request_context import current_request_id
 from service.wap import LogOptions, Stream
 
 _T = TypeVar("_T")
@@ -33,9 +34,38 @@ _DEFAULT_HEADERS = (
 )
 
 
+REQUEST_ID = "X-Request-ID"  # the id of the API request a call serves, when there is one
+
+# (method, names a container, action) → WAP's operationId (contracts/wap.yaml): the
+# ``action`` of the WAP metrics.
+OPERATIONS = {
+    ("GET", False, "health"): "getAllContainerHealth",
+    ("POST", True, "restart"): "restartContainer",
+    ("POST", True, "stop"): "stopContainer",
+    ("POST", True, "start"): "startContainer",
+    ("POST", True, "update-image"): "updateContainerImage",
+    ("GET", True, "files"): "listContainerFiles",
+    ("DELETE", True, "files"): "deleteContainerFile",
+    ("GET", True, "files/read"): "readContainerFile",
+    ("PUT", True, "files/write"): "writeContainerFile",
+    ("GET", True, "health"): "getContainerHealth",
+    ("GET", True, "stats"): "getContainerStats",
+    ("GET", True, "logs"): "getContainerLogs",
+    ("GET", True, "env"): "getContainerEnv",
+    ("PATCH", True, "env"): "updateContainerEnv",
+}
+
+
+def operation_id(method: str, wap_id: str | None, action: str) -> str:
+    """WAP's operationId for a request ``Requests.build`` makes (else ``METHOD action``)."""
+    found = OPERATIONS.get((method, wap_id is not None, action))
+    return found if found is not None else f"{method} {action}"
+
+
 class Requests:
     """Builds ``WapClient``'s requests as ``AsyncClient.build_request`` and ``BasicAuth``
-    would, without their work on every call (``bench/wap_call.py`` measures it).
+    would, without their work on every call (``bench/wap_call.py`` measures it). A
+    request made while an API request is served carries its id (``X-Request-ID``).
 
     What every request shares is made once: the base URL (with a trailing ``/``, any
     userinfo dropped: the credentials are the settings'), the headers (``Host``, httpx's
@@ -101,14 +131,18 @@ class Requests:
                 method, url, headers=self.headers, stream=_NO_BODY, extensions=extensions
             )
             request.read()  # ``request.content`` is b"", as for a built request
-            return request
-        merged = self.headers
-        if headers:
-            merged = httpx.Headers(merged)
-            merged.update(headers)
-        return httpx.Request(
-            method, url, headers=merged, json=json, content=content, extensions=extensions
-        )
+        else:
+            merged = self.headers
+            if headers:
+                merged = httpx.Headers(merged)
+                merged.update(headers)
+            request = httpx.Request(
+                method, url, headers=merged, json=json, content=content, extensions=extensions
+            )
+        request_id = current_request_id()
+        if request_id is not None:  # the request's own copy of the headers (httpx copies)
+            request.headers[REQUEST_ID] = request_id
+        return request
 
 
 def segment(wap_id: str) -> str:

@@ -16,15 +16,18 @@ from typing import Any
 
 from sanic import Sanic
 
+from service.adapters.audit_log import PonyAuditLog
 from service.adapters.change_feeds import change_feed
 from service.adapters.database import DatabaseTarget
 from service.adapters.ownership_cache import CachedContainerRepository
 from service.adapters.pony_repository import PonyContainerRepository
 from service.adapters.supertokens import SuperTokensSessionVerifier
 from service.adapters.wap_client import WapClient
+from service.audit import AbstractAuditLog
 from service.clock import AbstractClock, SystemClock
 from service.events import AbstractEventPublisher
-from service.http import cors, docs, pipeline
+from service.http import cors, docs, metrics_route, observability, pipeline, probes
+from service.http.audit_routes import AuditRoutes
 from service.http.contract import Contract
 from service.http.env_routes import EnvRoutes
 from service.http.event_routes import EventRoutes
@@ -35,8 +38,9 @@ from service.realtime.server import build_realtime
 from service.repository import AbstractContainerRepository
 from service.sessions import AbstractSessionVerifier
 from service.settings import Settings
-from service.usecases import catch_up, environment, files, lifecycle, monitoring, versions
+from service.usecases import audit, catch_up, environment, files, lifecycle, monitoring, versions
 from service.usecases.ownership import Ownership
+from service.usecases.streams import StreamBounds, StreamGate
 from service.wap import AbstractWap
 
 App = Sanic[Any, Any]
@@ -49,35 +53,56 @@ def routes(
     wap: AbstractWap,
     events: AbstractEventPublisher,
     clock: AbstractClock,
+    audit_log: AbstractAuditLog,
 ) -> list[object]:
-    """Every use case, built once with its ports and limits, inside its routes class."""
+    """Every use case, built once with its ports and limits, inside its routes class.
+
+    The state-changing ones are audited (``usecases.audit``): built with the trail's
+    ownership check (``watched``), and wrapped by it.
+    """
     own = Ownership(repository)
+    trail = audit.AuditTrail(audit_log, clock, audit.WitnessedOwnership(repository))
+    watched = trail.ownership
     max_bytes = settings.max_file_bytes
+    limits = settings.streams
+    streams = StreamGate(
+        StreamBounds(limits.per_account, limits.max_seconds, limits.idle_seconds)
+    )
     return [
-        LifecycleRoutes(lifecycle.ChangeState(own, wap)),
+        LifecycleRoutes(trail.audited(lifecycle.ChangeState(watched, wap), audit.CHANGE_STATE)),
         VersionRoutes(
             versions.ListVersions(own, repository),
-            versions.UpdateVersion(own, repository, wap, events),
+            trail.audited(
+                versions.UpdateVersion(
+                    watched, repository, wap, events, stale_seconds=settings.update_stale_seconds
+                ),
+                audit.UPDATE_VERSION,
+            ),
         ),
         FileRoutes(
             files.ListFiles(own, wap),
             files.ReadFile(own, wap, max_file_bytes=max_bytes, clock=clock),
-            files.OpenFile(own, wap),
-            files.WriteFile(own, wap, events, max_file_bytes=max_bytes),
-            files.DeleteFile(own, wap, events),
+            files.OpenFile(own, wap, streams),
+            trail.audited(
+                files.WriteFile(watched, wap, events, max_file_bytes=max_bytes), audit.WRITE_FILE
+            ),
+            trail.audited(files.DeleteFile(watched, wap, events), audit.DELETE_FILE),
         ),
         MonitoringRoutes(
             monitoring.SummariseHealth(repository, wap),
             monitoring.GetHealth(own, wap),
             monitoring.GetStats(own, wap),
             monitoring.ReadLogs(own, wap),
-            monitoring.FollowLogs(own, wap),
+            monitoring.FollowLogs(own, wap, streams),
         ),
         EnvRoutes(
             environment.ReadEnv(own, wap),
-            environment.PatchEnv(own, wap, settings.protected_env_names),
+            trail.audited(
+                environment.PatchEnv(watched, wap, settings.protected_env_names), audit.PATCH_ENV
+            ),
         ),
         EventRoutes(catch_up.CatchUp(own, events)),
+        AuditRoutes(audit.ListAudit(own, audit_log)),
     ]
 
 
@@ -107,6 +132,7 @@ def create_app(
     sessions: AbstractSessionVerifier | None = None,
     events: AbstractEventPublisher | None = None,
     clock: AbstractClock | None = None,
+    audit_log: AbstractAuditLog | None = None,
     contract: Contract | None = None,
     name: str | None = None,
     health_monitor: bool = True,
@@ -118,8 +144,8 @@ def create_app(
     leaves WAP's health unpolled (tests that count WAP calls).
     """
     clock = clock or SystemClock()
+    target = DatabaseTarget.from_url(settings.database_url)
     if repository is None:
-        target = DatabaseTarget.from_url(settings.database_url)
         repository = PonyContainerRepository(target, threads=settings.db_threads)
         if settings.ownership_cache_seconds > 0:
             repository = CachedContainerRepository(
@@ -128,6 +154,8 @@ def create_app(
                 max_age=settings.ownership_cache_seconds,
                 clock=clock,
             )
+    if audit_log is None:
+        audit_log = PonyAuditLog(target, threads=settings.db_threads)
     if wap is None:
         wap = WapClient(settings)
     if sessions is None:
@@ -148,11 +176,17 @@ def create_app(
     monitor = realtime.health_monitor(wap, repository, events) if health_monitor else None
     app.ctx.health_monitor = monitor
 
-    pipeline.install(app, contract, sessions, routes(settings, repository, wap, events, clock))
+    readiness = probes.readiness(settings, repository, wap, realtime.redis, clock)
+    observed = settings.observability
+    observability.register(app, record_metrics=observed.metrics_enabled)  # ids, access log
+    public = probes.register(app, contract, readiness)  # outside the pipeline: no session
+    public += metrics_route.register(app, contract, observed)
+    groups = routes(settings, repository, wap, events, clock, audit_log)
+    pipeline.install(app, contract, sessions, groups, public=public)
     docs.register(app, contract)
     if settings.cors_origins:
         cors.register(app, settings.cors_origins, settings.cors_allow_headers)
-    adapters = (repository, sessions, wap, events)
+    adapters = (repository, audit_log, sessions, wap, events)
 
     @app.before_server_start
     async def start_adapters(app: App) -> None:
@@ -173,21 +207,23 @@ def create_app(
 
     @app.after_server_stop
     async def stop_adapters(app: App) -> None:
+        await readiness.close()
         await events.stop()
         await realtime.close()
         await wap.aclose()
         await sessions.stop()
+        await audit_log.stop()
         await repository.stop()
 
     return app
 
 
 def route_table(app: App) -> set[tuple[str, str]]:
-    """(method, path) of every ``/v1`` route, paths in Sanic's syntax."""
+    """(method, path) of every ``/v1`` route, probe and ``/metrics``, in Sanic's syntax."""
     found = set()
     for route in app.router.routes:
         path = "/" + route.path.lstrip("/")
-        if path.startswith("/v1"):
+        if path.startswith("/v1") or path in probes.PATHS or path == metrics_route.PATH:
             for method in route.methods:
                 found.add((method, path))
     return found

@@ -4,6 +4,12 @@ and every request is validated against its operation before a handler runs.
 openapi-core has no Sanic adapter; ``SanicOpenAPIRequest`` is the small one we need.
 The route already tells us the operation, so the path template and the path
 parameters are handed over directly (which also lets a file path contain ``/``).
+
+Every request costs a bounded amount of work, whatever it holds: a JSON body is read
+once, by ``fastpath.read_json`` (within its size limits, 422 beyond them), and held to
+the cheap ``schema_subset.Bounds`` of its schema before any validator sees it; the
+validators collect at most ``schema_subset.MAX_ERRORS`` errors, and the errors are
+worded here, from the keyword that failed, never by quoting the value.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +44,19 @@ from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from service import errors
 from service.errors import FieldError
-from service.http.fastpath import compile_operations
+from service.http.fastpath import (
+    UNREAD,
+    CompiledOperation,
+    compile_operations,
+    json_beyond_limits,
+    read_json,
+)
+from service.http.schema_subset import (
+    MAX_ERRORS,
+    SCHEMA_CASTERS,
+    SCHEMA_UNMARSHALLERS,
+    short_name,
+)
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi.yaml"
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
@@ -74,8 +93,15 @@ class ValidRequest:
 class SanicOpenAPIRequest:
     """openapi-core's ``Request`` protocol over a Sanic request."""
 
-    def __init__(self, request: Request, operation: Operation, path_params: Mapping[str, str]):
+    def __init__(
+        self,
+        request: Request,
+        operation: Operation,
+        path_params: Mapping[str, str],
+        content_type: str | None = None,
+    ):
         self._request = request
+        self._content_type = content_type
         self.path_pattern = operation.path
         self.parameters = RequestParameters(
             query=ImmutableMultiDict(request.get_query_args(keep_blank_values=True)),
@@ -102,7 +128,9 @@ class SanicOpenAPIRequest:
 
     @property
     def content_type(self) -> str:
-        return (self._request.headers.get("content-type") or "").lower()
+        if self._content_type is not None:
+            return self._content_type
+        return media_type(self._request.headers.get("content-type") or "") or ""
 
 
 class _Unmarshaller(V31RequestUnmarshaller):
@@ -131,19 +159,62 @@ class _Unmarshaller(V31RequestUnmarshaller):
         )
 
 
-def _json_body(value: bytes | str) -> Any:
-    """JSON Merge Patch bodies are JSON; openapi-core does not know the media type."""
-    return json.loads(value)
+def media_type(raw: str) -> str | None:
+    """A Content-Type as both paths read it: lower case, with only its ``charset`` (the
+    one parameter the contract's JSON media types know; openapi-core passes parameters
+    on as keyword arguments, and ``value=1`` or ``mimetype=x`` break its call), and
+    without blank parameters (RFC 9110 allows ``application/json;``, on which openapi-core
+    fails too); ``None`` if a parameter is not ``name=value``."""
+    media, *parameters = raw.lower().split(";")
+    kept = [media.strip()]
+    for parameter in parameters:
+        name, equals, value = parameter.strip().partition("=")
+        if not (name or equals or value):
+            continue
+        if not name.strip() or not equals or "=" in value:
+            return None
+        if name.strip() == "charset":
+            kept.append(f"charset={value.strip()}")
+    return "; ".join(kept)
+
+
+# What a failing keyword means, in our words: a validator's own message quotes the value.
+_WORDS: Mapping[str, str] = {
+    "type": "is not of type {}",
+    "enum": "is not one of {}",
+    "const": "is not {}",
+    "pattern": "does not match {}",
+    "format": "is not a valid {}",
+    "maxLength": "has more than {} characters",
+    "minLength": "has fewer than {} characters",
+    "maximum": "is greater than the maximum of {}",
+    "minimum": "is less than the minimum of {}",
+    "exclusiveMaximum": "is not less than {}",
+    "exclusiveMinimum": "is not greater than {}",
+    "multipleOf": "is not a multiple of {}",
+    "maxProperties": "has more than {} properties",
+    "minProperties": "has fewer than {} properties",
+    "maxItems": "has more than {} items",
+    "minItems": "has fewer than {} items",
+    "uniqueItems": "has repeated items",
+    "additionalProperties": "has properties that are not allowed",
+    "oneOf": "does not match exactly one of the allowed schemas",
+    "anyOf": "does not match any of the allowed schemas",
+    "not": "matches a schema it must not",
+}
 
 
 def _schema_errors(prefix: str, exc: BaseException) -> list[FieldError]:
     cause = exc.__cause__
     if isinstance(cause, InvalidSchemaValue):
         found = []
-        for err in cause.schema_errors:
-            where = ".".join(str(p) for p in getattr(err, "absolute_path", ()))
-            message = getattr(err, "message", None) or "is not valid"
-            found.append(FieldError(f"{prefix}.{where}" if where else prefix, _safe(message)))
+        failed: Iterable[Any] = cause.schema_errors
+        for err in islice(failed, MAX_ERRORS):
+            path = [short_name(str(p)) for p in err.absolute_path]
+            if "propertyNames" in err.absolute_schema_path:
+                path.append(short_name(str(err.instance)))
+            where = ".".join([prefix, *path])
+            found.append(FieldError(where, _worded(err)))
         if found:
             return found
     if isinstance(cause, CastError):
@@ -151,8 +222,20 @@ def _schema_errors(prefix: str, exc: BaseException) -> list[FieldError]:
     return [FieldError(prefix, "is not valid")]
 
 
+def _worded(err: Any) -> str:
+    if err.validator == "required":
+        return _safe(err.message)  # names the property, from the schema
+    if err.validator == "propertyNames":
+        return "is not a valid property name"
+    words = _WORDS.get(str(err.validator))
+    if words is None:
+        return "is not valid"
+    value = err.validator_value
+    shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+    return words.format(_safe(shown, 100))
+
+
 def _safe(message: str, limit: int = 300) -> str:
-    # Messages can quote the offending value: keep them printable and short.
     text = message.encode("utf-8", "replace").decode("utf-8")
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -169,11 +252,7 @@ def _to_api_error(problems: Iterable[Exception]) -> errors.ApiError:
                 f"use one of: {', '.join(cause.availableMimetypes)}."
             )
         if isinstance(cause, DeserializeError):
-            return errors.BadRequest(
-                "The request body could not be parsed as the declared media type "
-                "(it must be well-formed UTF-8 JSON).",
-                code="malformed_body",
-            )
+            return errors.BadRequest(_MALFORMED, code="malformed_body")
         if isinstance(exc, RequestBodyValidationError) and isinstance(cause, InvalidSchemaValue):
             fields.extend(_schema_errors("body", exc))
             continue
@@ -186,9 +265,8 @@ def _to_api_error(problems: Iterable[Exception]) -> errors.ApiError:
             fields.append(FieldError("body", "is required"))
         else:
             fields.append(FieldError("request", "is not valid"))
-    detail = "The request does not match the API contract: " + "; ".join(
-        f"{f.field} {f.message}" for f in fields
-    )
+    fields = fields[:MAX_ERRORS]
+    detail = _detail(fields)
     if body_schema_only:
         return errors.Unprocessable(detail, code="validation_failed", errors=fields)
     return errors.BadRequest(detail, code="invalid_request", errors=fields)
@@ -203,7 +281,12 @@ class Contract:
         self._fast = compile_operations(spec)
         self._unmarshaller = _Unmarshaller(
             self._openapi.spec,
-            extra_media_type_deserializers={"application/merge-patch+json": _json_body},
+            schema_unmarshallers_factory=SCHEMA_UNMARSHALLERS,
+            schema_casters_factory=SCHEMA_CASTERS,
+            extra_media_type_deserializers={
+                "application/json": read_json,
+                "application/merge-patch+json": read_json,
+            },
         )
 
     @classmethod
@@ -229,19 +312,69 @@ class Contract:
         self, request: Request, operation: Operation, path_params: Mapping[str, str]
     ) -> ValidRequest:
         """Unmarshal ``request``; raise BadRequest, Unprocessable or UnsupportedMediaType."""
+        for name, value in request.headers.items():
+            # RFC 9110 forbids them in a field value; Sanic keeps a bare LF in one.
+            if _BROKEN_FIELD.search(value):
+                why = "holds a line break or a NUL"
+                raise errors.BadRequest(
+                    f"The {short_name(name)} header {why}.",
+                    code="invalid_request",
+                    errors=[FieldError(f"header.{short_name(name)}", why)],
+                )
         fast = self._fast.get(operation.operation_id)
+        raw_type = request.headers.get("content-type") or ""
+        content_type = media_type(raw_type)
+        if content_type is None:
+            if request.body and fast is not None and fast.has_body:
+                raise errors.UnsupportedMediaType(
+                    f"Content-Type {_safe(raw_type, 100)!r} is not a well-formed media type."
+                )
+            content_type = ""
         if fast is not None:
+            parsed = _read_body(fast, content_type, request.body)
             query: dict[str, list[str]] = {}
             for name, value in request.get_query_args(keep_blank_values=True):
                 query.setdefault(name, []).append(value)
             found = fast.try_validate(
-                path_params,
-                query,
-                request.headers,
-                request.headers.get("content-type") or "",
-                request.body,
+                path_params, query, request.headers, content_type, request.body, parsed
             )
             if found is not None:
                 return ValidRequest(found["path"], found["query"], found["header"], found["body"])
-        adapter = SanicOpenAPIRequest(request, operation, path_params)
+        adapter = SanicOpenAPIRequest(request, operation, path_params, content_type)
         return self._unmarshaller.unmarshal_parameters_and_body(adapter)
+
+
+_BROKEN_FIELD = re.compile("[\r\n\x00]")
+_MALFORMED = (
+    "The request body could not be parsed as the declared media type "
+    "(it must be well-formed UTF-8 JSON)."
+)
+
+
+def _read_body(fast: CompiledOperation, content_type: str, raw: bytes) -> Any:
+    """A JSON body the operation takes, read once and held to its bounds (``UNREAD`` for
+    anything else): what the validators then see costs no more than its size."""
+    reader = (fast.bodies or {}).get(content_type.split(";")[0]) if fast.has_body else None
+    if reader is None or not raw:
+        return UNREAD
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise errors.BadRequest(_MALFORMED, code="malformed_body") from None
+    if (why := json_beyond_limits(text)) is not None:
+        raise errors.Unprocessable(
+            f"The request body {why}.", code="validation_failed", errors=[FieldError("body", why)]
+        )
+    try:
+        value = read_json(text)
+    except (ValueError, RecursionError):
+        raise errors.BadRequest(_MALFORMED, code="malformed_body") from None
+    if refused := reader.bounds.refusals(value):
+        raise errors.Unprocessable(_detail(refused), code="validation_failed", errors=refused)
+    return value
+
+
+def _detail(fields: list[FieldError]) -> str:
+    return "The request does not match the API contract: " + "; ".join(
+        f"{f.field} {f.message}" for f in fields
+    )

@@ -23,7 +23,9 @@ App = Sanic[Any, Any]
 
 CONTRACT_HEADERS = ("authorization", "content-type", "if-match", "x-request-id")
 SESSION_HEADERS = ("rid", "fdi-version", "st-auth-mode")  # SuperTokens' frontend SDK
-_EXPOSED = "ETag, front-token"
+# What a page may read of an answer: its ETag, SuperTokens' token header, the request id
+# (to quote when reporting a problem) and when to retry (429, 503).
+_EXPOSED = "ETag, front-token, X-Request-ID, Retry-After"
 
 
 def register(app: App, origins: Iterable[str], extra_headers: Iterable[str] = ()) -> None:

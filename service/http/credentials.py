@@ -9,6 +9,8 @@ The rules (those of SuperTokens' own framework adapters, with
   no token is refused.
 * An ``Authorization`` header with another scheme (say ``Basic``, added by a
   proxy) is not ours: the cookie is used instead.
+* More than one ``Authorization`` header is refused (400): which one a proxy, the
+  framework or a later reader takes differs, so the request says nothing for sure.
 * The cookie on a state-changing method (anything but GET, HEAD and OPTIONS,
   case-insensitively) needs a ``rid`` header, whose name is matched
   case-insensitively and whose value is not read: a cross-site form cannot set a
@@ -26,6 +28,7 @@ from service import errors
 from service.sessions import ACCESS_TOKEN_COOKIE
 
 ANTI_CSRF_HEADER = "rid"
+AUTHORIZATION_HEADER = "authorization"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -39,9 +42,16 @@ def presented_token(
     """The request's access token, by the module's rules.
 
     Raises ``errors.Unauthorised`` when the request presents no token (or an empty
-    bearer token), and ``errors.Unauthorised(code="anti_csrf_failed")`` when the
-    cookie comes on a state-changing method without the ``rid`` header.
+    bearer token), ``errors.Unauthorised(code="anti_csrf_failed")`` when the
+    cookie comes on a state-changing method without the ``rid`` header, and
+    ``errors.BadRequest`` when ``headers`` (a multi-dict: each header once per value)
+    holds more than one ``Authorization``.
     """
+    if sum(name.lower() == AUTHORIZATION_HEADER for name in headers) > 1:
+        raise errors.BadRequest(
+            "The request has more than one Authorization header; send exactly one.",
+            code="invalid_request",
+        )
     if authorization is not None and authorization.strip():
         scheme, _, credentials = authorization.strip().partition(" ")
         if scheme.lower() == "bearer":

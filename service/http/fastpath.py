@@ -13,6 +13,13 @@ are cast only where openapi-core's cast gives the same value, formats unmarshall
 its own functions; and for allowlisted body schemas its unmarshalling only copies
 containers and fills in the defaults of missing properties, as ``schema_subset.Node``
 does.
+
+Request bodies are read here, by ``read_json``, for both paths: strict UTF-8 JSON, with
+no ``NaN`` or lone surrogate (WAP cannot be sent one), and first ``json_beyond_limits``,
+a scan in a few operations per member (``str.find`` jumps from one structural character
+to the next), so that no body costs more to parse than its size: at most
+``MAX_JSON_MEMBERS`` members and items, nested at most ``MAX_JSON_DEPTH`` deep (a body
+of a million empty arrays takes seconds to parse, and deep nesting recursion).
 """
 
 from __future__ import annotations
@@ -21,17 +28,34 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from json.decoder import scanstring  # type: ignore[attr-defined]  # the C scanner's
 from typing import Any
 from uuid import UUID
 
-from openapi_core.unmarshalling.request.unmarshallers import V31RequestUnmarshaller
+from service.http.schema_subset import (
+    ANNOTATIONS,
+    SCHEMA_UNMARSHALLERS,
+    Bounds,
+    NotCompilable,
+    deref,
+    is_json,
+    validator,
+    walk,
+)
 
-from service.http.schema_subset import ANNOTATIONS, NotCompilable, deref, is_json, validator, walk
-
-__all__ = ["CompiledOperation", "NotCompilable", "compile_operations"]
+__all__ = [
+    "MAX_JSON_DEPTH",
+    "MAX_JSON_MEMBERS",
+    "UNREAD",
+    "CompiledOperation",
+    "NotCompilable",
+    "compile_operations",
+    "json_beyond_limits",
+    "read_json",
+]
 
 # What contract.py's unmarshaller uses: openapi-core's format unmarshallers.
-_UNMARSHALLERS = V31RequestUnmarshaller.schema_unmarshallers_factory
+_UNMARSHALLERS = SCHEMA_UNMARSHALLERS
 _DIALECT = "https://spec.openapis.org/oas/3.1/dialect/base"
 # The formats compiled (in parameters only), and the type openapi-core unmarshals each to.
 _FORMATS: dict[str, type] = {"uuid": UUID, "date-time": datetime}
@@ -41,16 +65,95 @@ _PARAM_KEYS = ANNOTATIONS - {"title", "$comment"} | {
 _STYLES = {"path": "simple", "header": "simple", "query": "form"}
 _BODY_KEYS = frozenset({"content", "required", "description"})
 _MEDIA_KEYS = frozenset({"schema", "example", "examples"})
-# Bodies openapi-core reads with json.loads, and whether the Content-Type may carry a
-# charset: openapi-core passes media type parameters on as keyword arguments (some names
-# break it), and contract.py's _json_body for merge patches takes none.
-_JSON_MEDIA = {"application/json": True, "application/merge-patch+json": False}
+# Bodies openapi-core reads with read_json (contract.py registers it for both), and
+# whether the Content-Type may carry a charset (openapi-core passes media type parameters
+# on as keyword arguments; read_json ignores them).
+_JSON_MEDIA = {"application/json": True, "application/merge-patch+json": True}
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 _MISSING: Any = object()
 _INT = re.compile(r"-?[0-9]{1,18}")
 _NUMBER = re.compile(r"-?[0-9]{1,18}(?:\.[0-9]{1,18})?")
 _BOOLEANS = {"true": True, "false": False}
+UNREAD: Any = object()  # a body try_validate is to read itself
+MAX_JSON_DEPTH = 32
+MAX_JSON_MEMBERS = 1000
+_STRUCTURE = '"[]{},'  # a string, openers and closers, and the separator of members
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
+
+def json_beyond_limits(text: str) -> str | None:
+    """Why the JSON text ``text`` holds more than a request body may, or ``None`` (also
+    when it is not JSON at all: parsing it says why)."""
+    end = len(text)
+    ahead = [_next(text, char, 0) for char in _STRUCTURE]  # where each next occurs
+    depth = members = strings = 0
+    while (at := min(ahead)) < end:
+        kind = ahead.index(at)
+        if kind == 0:
+            strings += 1
+            pos = _after_string(text, at)
+            if pos is None:
+                return None
+            for k in range(len(ahead)):  # what the string held was not structure
+                if ahead[k] < pos:
+                    ahead[k] = _next(text, _STRUCTURE[k], pos)
+        else:
+            depth += 1 if kind in (1, 3) else -1 if kind in (2, 4) else 0
+            members += kind in (1, 3, 5)
+            ahead[kind] = _next(text, _STRUCTURE[kind], at + 1)
+        if depth > MAX_JSON_DEPTH:
+            return f"is nested more than {MAX_JSON_DEPTH} levels deep"
+        if members > MAX_JSON_MEMBERS or strings > 2 * MAX_JSON_MEMBERS + 2:
+            return f"holds more than {MAX_JSON_MEMBERS} members and items"
+    return None
+
+
+def _next(text: str, char: str, start: int) -> int:
+    found = text.find(char, start)
+    return len(text) if found < 0 else found
+
+
+def _after_string(text: str, quote: int) -> int | None:
+    """Where the string opened at ``quote`` ends (past its closing quote); ``None`` if it
+    does not."""
+    close = text.find('"', quote + 1)
+    if close < 0:
+        return None
+    if text[close - 1] != "\\":
+        return close + 1
+    try:  # an escaped quote, perhaps: the decoder's own scanner knows
+        return int(scanstring(text, quote + 1)[1])
+    except ValueError:
+        return None
+
+
+def read_json(raw: bytes | str, /, **_parameters: str) -> Any:
+    """A JSON request body (``ValueError`` if it is none): UTF-8, within
+    ``json_beyond_limits`` (``ValueError`` too: the caller checks first to say why), no
+    ``NaN``/``Infinity``, no lone surrogate. Media type parameters are ignored."""
+    text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    if (why := json_beyond_limits(text)) is not None:
+        raise ValueError(f"the body {why}")
+    value = json.loads(text, parse_constant=_no_constant)
+    if _SURROGATE_ESCAPE.search(text) and _has_surrogate(value):
+        raise ValueError("a string holds a lone surrogate")
+    return value
+
+
+def _has_surrogate(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _format(fmt: str | None, value: Any) -> Any:
@@ -120,14 +223,15 @@ class _Body:
         self.takes_charset = _JSON_MEDIA[media]
         schema, self.node = walk(content["schema"], root, (), "nested")
         self.validator = validator(schema)
+        self.bounds = Bounds(schema)
 
-    def read(self, parameters: list[str], raw: bytes) -> Any:
+    def read(self, parameters: list[str], raw: bytes, parsed: Any = UNREAD) -> Any:
         for parameter in parameters:
             name = parameter.split("=")[0].lower().lstrip()
             if not self.takes_charset or parameter.count("=") != 1 or name != "charset":
                 return _MISSING
         try:
-            value = json.loads(raw, parse_constant=_no_constant)
+            value = read_json(raw) if parsed is UNREAD else parsed
             return self.node.rebuild(value) if self.validator.is_valid(value) else _MISSING
         except (ValueError, RecursionError):
             return _MISSING
@@ -167,10 +271,12 @@ class CompiledOperation:
         headers: Mapping[str, str],
         content_type: str,
         raw_body: bytes,
+        parsed_body: Any = UNREAD,
     ) -> dict[str, Any] | None:
         """The unmarshalled request, or ``None`` to let openapi-core decide.
 
-        ``headers`` must look names up case-insensitively, as Sanic's do.
+        ``headers`` must look names up case-insensitively, as Sanic's do. ``parsed_body``
+        is ``raw_body`` already read by ``read_json``, if the caller read it.
         """
         found: dict[str, dict[str, Any]] = {"path": {}, "query": {}, "header": {}}
         for param in self.params:
@@ -202,7 +308,8 @@ class CompiledOperation:
         else:
             media, *parameters = content_type.split(";")
             reader = self.bodies.get(media.lower().rstrip())
-            if reader is None or (body := reader.read(parameters, raw_body)) is _MISSING:
+            body = _MISSING if reader is None else reader.read(parameters, raw_body, parsed_body)
+            if body is _MISSING:
                 return None
         return {**found, "body": body}
 

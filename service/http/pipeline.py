@@ -17,7 +17,8 @@ Handlers live in the area modules (``*_routes.py``): each is a method of a route
 class built with its use cases, marked with ``@handles("<operationId>")``, so that
 searching an operationId lands on its handler. ``install`` adds one Sanic route per
 operation and refuses to start when an operation has no handler or a handler names
-no operation.
+no operation. The operations ``openapi.yaml`` declares without a session (the health
+probes, ``probes``, and ``/metrics``, ``metrics_route``) are routed outside the pipeline.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from sanic.response import HTTPResponse
 from service.http import problems
 from service.http.contract import Contract, Operation, ValidRequest
 from service.http.credentials import presented_token
+from service.request_context import CURRENT
 from service.sessions import AbstractSessionVerifier, Caller
 
 App = Sanic[Any, Any]
@@ -121,31 +123,66 @@ class Pipeline:
     def endpoint(self, operation: Operation, handler: Handler) -> Any:
         async def endpoint(request: Request, **path_params: str) -> HTTPResponse:
             caller = await self.caller(request)
+            context = CURRENT.get()  # the access log's (``observability``)
+            if context is not None:
+                context.account = caller.account_id
             if "path" in path_params:
                 # Sanic unquotes plain segments (`unquote=True`) but not a `<path:path>`
                 # match: decode it once here, so `%2F`, spaces and non-ASCII names mean
                 # what they say.
                 path_params["path"] = unquote(path_params["path"])
             valid = self._contract.validate(request, operation, path_params)
+            if context is not None:
+                context.container_id = path_params.get("containerId")  # now a valid id
             return await handler(Call(request, caller, operation, valid))
 
         endpoint.__name__ = operation.operation_id
         return endpoint
 
 
+def public_operations(contract: Contract) -> set[str]:
+    """The operations ``openapi.yaml`` declares without a session: ``security: []`` (the
+    health probes), or naming only schemes of their own (``/metrics``' token)."""
+    sessions = {name for requirement in contract.spec.get("security", []) for name in requirement}
+    found = set()
+    for operation_id, op in contract.operations.items():
+        security = contract.spec["paths"][op.path][op.method.lower()].get("security")
+        if security is not None and not any(sessions & set(req) for req in security):
+            found.add(operation_id)
+    return found
+
+
 def install(
-    app: App, contract: Contract, sessions: AbstractSessionVerifier, groups: Iterable[object]
+    app: App,
+    contract: Contract,
+    sessions: AbstractSessionVerifier,
+    groups: Iterable[object],
+    *,
+    public: Iterable[str] = (),
 ) -> None:
-    """One route per operation of the contract, through the pipeline; problem mapping."""
+    """One route per operation of the contract, through the pipeline; problem mapping.
+
+    ``public`` names the operations already routed outside the pipeline (the probes and
+    ``/metrics``: no session, nothing to validate); they must be exactly those the contract
+    declares without a session, so that no operation loses its session check by mistake.
+    """
     handlers = handlers_of(groups)
-    missing = sorted(set(contract.operations) - set(handlers))
-    unknown = sorted(set(handlers) - set(contract.operations))
+    outside = set(public)
+    if outside != public_operations(contract):
+        raise RuntimeError(
+            f"operations routed without a session: {sorted(outside)}; openapi.yaml "
+            f"declares these without a session: {sorted(public_operations(contract))}"
+        )
+    missing = sorted(set(contract.operations) - set(handlers) - outside)
+    unknown = sorted(set(handlers) - (set(contract.operations) - outside))
     if missing or unknown:
         raise RuntimeError(
             f"operations without a handler: {missing}; handlers of no operation: {unknown}"
         )
     pipeline = Pipeline(contract, sessions)
     for operation_id, operation in contract.operations.items():
+        if operation_id in outside:
+            continue
         app.add_route(
             pipeline.endpoint(operation, handlers[operation_id]),
             operation.sanic_uri,

@@ -1,4 +1,10 @@
-"""Every error leaves as RFC 9457 ``application/problem+json``; one handler does it."""
+"""Every error leaves as RFC 9457 ``application/problem+json``; one handler does it.
+
+An error found before Sanic has a request (a URL its parser refuses: a control
+character in the request line) is answered with a stand-in request Sanic builds from
+the same URL, which failed again, so the client got no answer at all and the log a
+traceback; ``register`` makes Sanic build it with ``ErrorSafeRequest``.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ import logging
 from typing import Any
 
 from sanic import Sanic
-from sanic.exceptions import SanicException
+from sanic.exceptions import BadURL, SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -28,6 +34,21 @@ _SANIC_CODES = {
     413: ("payload_too_large", errors.PayloadTooLarge),
     415: ("unsupported_media_type", errors.UnsupportedMediaType),
 }
+
+
+class ErrorSafeRequest(Request):
+    """Sanic's request, but its stand-in for answering an error (method ``NONE``) takes
+    the URL ``/`` when the one received is what the error was about."""
+
+    __slots__ = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        try:
+            super().__init__(*args, **kwargs)
+        except BadURL:
+            if kwargs.get("method") != "NONE" or "url_bytes" not in kwargs:
+                raise
+            super().__init__(*args, **{**kwargs, "url_bytes": b"/"})
 
 
 def problem_response(error: errors.ApiError, request: Request | None = None) -> HTTPResponse:
@@ -65,6 +86,7 @@ def _from_sanic(exc: SanicException) -> errors.ApiError:
 
 
 def register(app: App) -> None:
+    app.request_class = ErrorSafeRequest
     @app.exception(errors.ApiError)
     async def api_error(request: Request, exc: errors.ApiError) -> HTTPResponse:
         return problem_response(exc, request)

@@ -15,6 +15,7 @@ from service import errors
 
 log = logging.getLogger("armory.http")
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_ascii_dumps = json.JSONEncoder(separators=(",", ":")).encode
 
 
 # On every answer of the API: no content sniffing, and never cached (answers carry an
@@ -26,11 +27,21 @@ def json_response(
     body: Any, *, status: int = 200, headers: Mapping[str, str] | None = None
 ) -> HTTPResponse:
     return HTTPResponse(
-        _dumps(body).encode("utf-8"),
+        json_bytes(body),
         status=status,
         headers={**API_HEADERS, **headers} if headers else dict(API_HEADERS),
         content_type="application/json",
     )
+
+
+def json_bytes(body: Any) -> bytes:
+    """``body`` as UTF-8 JSON. A string UTF-8 cannot carry (a lone surrogate, as WAP's
+    JSON may hold in an escape) is sent escaped (``\\ud800``), as JSON allows."""
+    text = _dumps(body)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _ascii_dumps(body).encode("ascii")
 
 
 def iso(value: datetime | None) -> str | None:
@@ -40,7 +51,7 @@ def iso(value: datetime | None) -> str | None:
 
 def sse_line(line: str) -> bytes:
     """One log line as one server-sent event (a line never contains a newline)."""
-    return b"data: " + line.replace("\r", "").encode("utf-8") + b"\n\n"
+    return b"data: " + line.replace("\r", "").encode("utf-8", "replace") + b"\n\n"
 
 
 @asynccontextmanager

@@ -15,22 +15,52 @@ checker, and a ``Node`` that rebuilds a valid value as openapi-core's unmarshall
 does for such schemas: containers copied, missing properties given their defaults.
 Anything else raises ``NotCompilable``: the caller leaves the operation (or the body)
 to openapi-core, the authority on errors.
+
+Both validate with ``SCHEMA_VALIDATORS`` (``contract.py`` gives openapi-core
+``SCHEMA_UNMARSHALLERS``): openapi-core's OAS 3.1 validator and format checker, read as
+the contract means them and bounded for hostile input. A ``pattern`` is ECMA-262's, so
+``$`` ends the string (Python's also matches before a final newline: ``"PATH\\n"`` would
+pass ``^[A-Z]+$``); a string is of a format only if openapi-core can unmarshal it (a
+date-time with a trailing newline, or a leap second, would otherwise reach a handler as
+a string); a parameter is an integer or a number only if its whole text is one
+(``int()`` also reads ``" 5\\n"``, ``"5_000"`` and other scripts' digits:
+``SCHEMA_CASTERS``); and openapi-core collects at most ``MAX_ERRORS`` errors of one value, where
+it would word one per failing item, synchronously (a body with tens of thousands of bad
+keys held the event loop for seconds).
+
+``Bounds`` finds, in a few operations per member, what no instance of a compiled schema
+can be (another type, a string longer than its ``maxLength``, more properties than its
+``maxProperties``, a property it forbids, ...), in our words. It runs before either
+validator, which would quote the whole offending value in each message they word (a
+20 MB string costs tens of milliseconds per quote).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from functools import lru_cache
+from itertools import islice
 from typing import Any
 
-from jsonschema.exceptions import SchemaError
+from jsonschema import FormatChecker
+from jsonschema.exceptions import SchemaError, ValidationError
 from jsonschema.protocols import Validator
+from jsonschema.validators import extend
+from openapi_core.casting.schemas import oas31_types_caster
+from openapi_core.casting.schemas.casters import IntegerCaster, NumberCaster, TypesCaster
+from openapi_core.casting.schemas.factories import SchemaCastersFactory
 from openapi_core.unmarshalling.request.unmarshallers import V31RequestUnmarshaller
+from openapi_core.unmarshalling.schemas.factories import SchemaUnmarshallersFactory
+from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
+from openapi_core.validation.schemas.factories import SchemaValidatorsFactory
+from openapi_core.validation.schemas.validators import SchemaValidator
 
-# What contract.py's unmarshaller uses: the OAS 3.1 validator class and its format
-# checker (openapi-core gives it OAS 3.0's).
-_VALIDATORS = V31RequestUnmarshaller.schema_unmarshallers_factory.schema_validators_factory
+from service.errors import FieldError
+
+MAX_ERRORS = 20  # errors worded for one value (a body, a parameter)
+_SHORTEST_NAME = 64  # characters of a property name quoted in a field
 
 ANNOTATIONS = frozenset({"description", "title", "example", "examples", "$comment"})
 _BRANCHES = frozenset({"oneOf", "anyOf", "allOf"})
@@ -76,10 +106,12 @@ def is_json(value: Any) -> bool:
 
 def validator(schema: dict[str, Any]) -> Validator:
     try:
-        _VALIDATORS.schema_validator_cls.check_schema(schema)
+        SCHEMA_VALIDATORS.schema_validator_cls.check_schema(schema)
     except SchemaError as exc:
         raise NotCompilable(f"invalid schema: {exc.message}") from exc
-    return _VALIDATORS.schema_validator_cls(schema, format_checker=_VALIDATORS.get_format_checker())
+    return SCHEMA_VALIDATORS.schema_validator_cls(
+        schema, format_checker=SCHEMA_VALIDATORS.get_format_checker()
+    )
 
 
 class Node:
@@ -165,3 +197,220 @@ def walk(raw: Any, root: Mapping[str, Any], refs: Any, role: str) -> tuple[dict[
                 raise NotCompilable(f"default of {name!r}")
             node.defaults[name] = prop["default"]
     return inlined, node
+
+
+# -- the validators both paths use ---------------------------------------------------------
+
+
+@lru_cache(maxsize=512)
+def ecma_pattern(pattern: str) -> re.Pattern[str]:
+    """``pattern`` read as ECMA-262 reads it: an unescaped ``$`` outside a character class
+    is the end of the string (Python's ``\\Z``)."""
+    out: list[str] = []
+    in_class, i = False, 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "$":
+            char = r"\Z"
+        out.append(char)
+        i += 1
+    return re.compile("".join(out))
+
+
+def _pattern(validator: Validator, pattern: str, instance: Any, schema: Any) -> Iterator[Any]:
+    if validator.is_type(instance, "string") and not ecma_pattern(pattern).search(instance):
+        yield ValidationError(f"does not match {pattern!r}")
+
+
+def _unmarshallable(check: Callable[[Any], bool], unmarshal: Callable[[str], Any]) -> Any:
+    """``check``, and openapi-core's unmarshalling of the format succeeds."""
+
+    def strict(instance: Any) -> bool:
+        if not check(instance):
+            return False
+        if isinstance(instance, str):
+            try:
+                unmarshal(instance)
+            except (ValueError, TypeError, OverflowError):
+                return False
+        return True
+
+    return strict
+
+
+class _FirstErrors(SchemaValidator):
+    """openapi-core's schema validator, collecting at most ``MAX_ERRORS`` errors."""
+
+    def validate(self, value: Any) -> None:
+        errors = tuple(islice(self.validator.iter_errors(value), MAX_ERRORS))
+        if errors:
+            schema_type = (self.schema / "type").read_str_or_list("any")
+            raise InvalidSchemaValue(value, schema_type, schema_errors=errors)
+
+
+class _Validators(SchemaValidatorsFactory):
+    def create(self, *args: Any, **kwargs: Any) -> SchemaValidator:
+        made = super().create(*args, **kwargs)
+        return _FirstErrors(made.schema, made.validator)
+
+
+def _schema_validators() -> _Validators:
+    base = V31RequestUnmarshaller.schema_unmarshallers_factory
+    checker = FormatChecker(())
+    checker.checkers = dict(base.schema_validators_factory.format_checker.checkers)
+    for fmt, unmarshal in base.format_unmarshallers.items():
+        if fmt in checker.checkers:
+            check, raises = checker.checkers[fmt]
+            checker.checkers[fmt] = (_unmarshallable(check, unmarshal), raises)
+    oas31 = base.schema_validators_factory.schema_validator_cls
+    cls = extend(oas31, {"pattern": _pattern})
+    # openapi-schema-validator checks schemas against the OAS meta-schemas, held locally.
+    cls.check_schema = classmethod(oas31.check_schema.__func__)
+    return _Validators(cls, format_checker=checker)
+
+
+class _WholeInteger(IntegerCaster):
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if isinstance(value, str) and not _INTEGER_TEXT.fullmatch(value):
+            raise ValueError("not the text of an integer")
+
+
+class _WholeNumber(NumberCaster):
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if isinstance(value, str) and not _NUMBER_TEXT.fullmatch(value):
+            raise ValueError("not the text of a number")
+
+
+_INTEGER_TEXT = re.compile(r"-?[0-9]+")
+_NUMBER_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
+SCHEMA_VALIDATORS = _schema_validators()
+SCHEMA_CASTERS = SchemaCastersFactory(
+    SCHEMA_VALIDATORS,
+    TypesCaster(
+        {**oas31_types_caster.casters, "integer": _WholeInteger, "number": _WholeNumber},
+        oas31_types_caster.default,
+        multi=oas31_types_caster.multi,
+    ),
+)
+SCHEMA_UNMARSHALLERS = SchemaUnmarshallersFactory(
+    SCHEMA_VALIDATORS,
+    V31RequestUnmarshaller.schema_unmarshallers_factory.types_unmarshaller,
+    format_unmarshallers=V31RequestUnmarshaller.schema_unmarshallers_factory.format_unmarshallers,
+)
+
+
+# -- bounds checked before validation ------------------------------------------------------
+
+
+_JSON_TYPES: dict[type, str] = {str: "string", list: "array", dict: "object"}
+# The size keywords of each JSON type (maxLength, minLength, ...), and what they count.
+_SIZES: dict[type, tuple[str, str]] = {
+    str: ("Length", "characters"),
+    dict: ("Properties", "properties"),
+    list: ("Items", "items"),
+}
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    return _JSON_TYPES.get(type(value), "unknown")
+
+
+def short_name(name: str) -> str:
+    """A property name as a field may quote it."""
+    return name if len(name) <= _SHORTEST_NAME else name[: _SHORTEST_NAME - 1] + "…"
+
+
+def _beyond(schema: Mapping[str, Any], value: Any) -> str | None:
+    """Why ``value`` itself (not its members) is no instance of ``schema``, when cheap to tell."""
+    if (types := schema.get("type")) is not None:
+        types = [types] if isinstance(types, str) else list(types)
+        found = _json_type(value)
+        if found not in types and not (found == "integer" and "number" in types):
+            return "is not of type " + " or ".join(types)
+    if (sized := _SIZES.get(type(value))) is not None:
+        suffix, unit = sized
+        if len(value) > schema.get("max" + suffix, math.inf):
+            return f"has more than {schema['max' + suffix]} {unit}"
+        if len(value) < schema.get("min" + suffix, 0):
+            return f"has fewer than {schema['min' + suffix]} {unit}"
+    allowed = schema["enum"] if "enum" in schema else [schema["const"]] if "const" in schema else ()
+    if allowed and isinstance(value, str) and all(isinstance(a, str) for a in allowed):
+        if value not in allowed:
+            return "is not one of " + ", ".join(allowed)
+    for key in ("oneOf", "anyOf"):
+        whys = [_beyond(branch, value) for branch in schema.get(key, ())]
+        if whys and all(whys):
+            return _none_of([w for w in whys if w is not None])
+    for branch in schema.get("allOf", ()):
+        if why := _beyond(branch, value):
+            return why
+    return None
+
+
+def _none_of(whys: list[str]) -> str:
+    """Why no branch takes a value: the reason of a branch of its type, if one is."""
+    wrong_type = "is not of type "
+    told = [w for w in whys if not w.startswith(wrong_type)]
+    return told[0] if told else wrong_type + " or ".join(w.removeprefix(wrong_type) for w in whys)
+
+
+class Bounds:
+    """What no instance of an inlined, compiled schema (``walk``'s) can be, found cheaply:
+    the wrong type, a size beyond its bounds, a value not in its ``enum``, a missing
+    required or forbidden property, checked down the value's members. Never refuses an
+    instance; what it lets through still goes to a validator."""
+
+    def __init__(self, schema: Mapping[str, Any]) -> None:
+        self._schema = schema
+
+    def refusals(self, value: Any, where: str = "body") -> list[FieldError]:
+        found: list[FieldError] = []
+        _refuse(self._schema, value, where, found)
+        return found[:MAX_ERRORS]
+
+
+def _refuse(schema: Mapping[str, Any], value: Any, where: str, found: list[FieldError]) -> None:
+    if (why := _beyond(schema, value)) is not None:
+        found.append(FieldError(where, why))
+        return
+    if isinstance(value, dict):
+        for name in schema.get("required", ()):
+            if name not in value:
+                found.append(FieldError(f"{where}.{name}", "is required"))
+        properties = schema.get("properties", {})
+        extra = schema.get("additionalProperties", True)
+        names = schema.get("propertyNames")
+        for name, item in value.items():
+            if len(found) >= MAX_ERRORS:
+                return
+            at = f"{where}.{short_name(name)}"
+            sub = properties.get(name, extra)
+            if names is not None and (why := _beyond(names, name)) is not None:
+                found.append(FieldError(at, f"is not a valid property name (it {why})"))
+            elif sub is False:
+                found.append(FieldError(at, "is not an allowed property"))
+            elif isinstance(sub, dict):
+                _refuse(sub, item, at, found)
+    elif isinstance(value, list) and isinstance(items := schema.get("items"), dict):
+        for i, item in enumerate(value):
+            if len(found) >= MAX_ERRORS:
+                return
+            _refuse(items, item, f"{where}.{i}", found)

@@ -10,6 +10,10 @@ than one worker, only the first serves Socket.io and the others publish to it
 through Redis (one process holds every socket, so the polling transport needs no
 sticky sessions inside one instance).
 
+Each process configures its logging (``logging_setup``) when it builds the app. With more
+than one worker, metrics go through prometheus-client's multiprocess mode: ``run`` gives
+the workers an empty ``PROMETHEUS_MULTIPROC_DIR`` before they start (``service.metrics``).
+
 ``bench/README.md`` records the measurements behind this arrangement; the README
 shows a reverse proxy that puts both ports under one origin.
 """
@@ -32,8 +36,9 @@ import uvicorn
 from sanic import Sanic
 from sanic.worker.loader import AppLoader
 
+from service import logging_setup, metrics
 from service.http.app import create_app
-from service.settings import Settings
+from service.settings import Settings, SettingsError
 
 App = Sanic[Any, Any]
 log = logging.getLogger("armory.http")
@@ -72,9 +77,13 @@ class SocketIOServer:
             app,
             lifespan="off",
             log_level="warning",
+            log_config=None,  # its records go to the root logger's handler (logging_setup)
             access_log=False,
             server_header=False,  # no banner naming the stack
             loop="asyncio",
+            # No per-message deflate (as Node's socket.io by default): compressing each
+            # small event once per socket cost more CPU than it saved (bench/README.md).
+            ws_per_message_deflate=False,
             timeout_graceful_shutdown=max(1, round(shutdown_timeout)),
         )
         self._server = _Uvicorn(config)
@@ -143,7 +152,12 @@ def socketio_port(settings: Settings, api_port: int) -> int:
 
 def build(settings: Settings, host: str, port: int) -> App:
     """The app as ``serve`` runs it, in each worker (Sanic's app loader calls this)."""
+    logging_setup.configure(settings.observability)  # each worker is a process of its own
     app = create_app(settings)
+
+    @app.after_server_stop
+    async def leave_metrics(app: App) -> None:
+        metrics.worker_stopped()  # its streams and sockets no longer count
 
     @app.after_server_start
     async def freeze_startup_objects(app: App) -> None:
@@ -157,14 +171,31 @@ def build(settings: Settings, host: str, port: int) -> App:
     return app
 
 
+def require_redis_for_workers(settings: Settings, workers: int) -> None:
+    """More than one worker needs Redis (``SettingsError`` otherwise): only the first
+    worker holds the sockets, so an event emitted in another reaches them only through
+    Redis; the in-process manager would drop it."""
+    if workers > 1 and settings.redis_url is None:
+        raise SettingsError(
+            f"--workers {workers}: more than one worker needs Redis, or events emitted in "
+            "one worker are lost to the sockets another holds. Set REDIS_URL (for example "
+            "REDIS_URL=redis://127.0.0.1:6379/0), or serve with --workers 1."
+        )
+
+
 def run(settings: Settings, *, host: str, port: int, workers: int) -> None:
     """Serve until a signal stops it: one process, or Sanic's worker manager with
-    ``workers`` processes."""
+    ``workers`` processes (which needs Redis: checked before any port is bound)."""
+    require_redis_for_workers(settings, workers)
     if workers == 1:
         app = build(settings, host, port)
         app.prepare(host=host, port=port, single_process=True, access_log=False, motd=False)
         Sanic.serve_single(primary=app)
         return
+    if settings.observability.metrics_enabled:
+        # Every worker answers /metrics for all: prometheus-client's multiprocess mode, in
+        # a directory emptied now, that the workers (spawned later) find in their env.
+        metrics.prepare_multiprocess_dir()
     # A partial, not a lambda: worker processes are spawned and unpickle it.
     loader = AppLoader(factory=functools.partial(build, settings, host, port))
     app = loader.load()

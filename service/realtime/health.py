@@ -21,6 +21,7 @@ from redis.asyncio import Redis
 
 from service import errors
 from service.health_memory import AbstractHealthMemory
+from service.metrics import HEALTH_POLL_FAILED, HEALTH_POLL_OK, HEALTH_POLL_TIMEOUT
 from service.realtime.leader import AbstractLeadership
 from service.usecases.health_watch import PollHealth
 
@@ -115,11 +116,15 @@ class HealthMonitor:
                     # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel.
                     async with asyncio.timeout(self.poll_timeout_seconds):
                         await self.poll_once()
+                    HEALTH_POLL_OK.inc()
             except TimeoutError:
+                HEALTH_POLL_TIMEOUT.inc()
                 log.warning("a WAP health poll took over %ss", self.poll_timeout_seconds)
             except errors.ApiError as exc:
+                HEALTH_POLL_FAILED.inc()
                 log.warning("a WAP health poll failed: %s", exc)
             except Exception:
+                HEALTH_POLL_FAILED.inc()
                 log.exception("a WAP health poll failed")
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.interval_seconds - (loop.time() - started)):

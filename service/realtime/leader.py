@@ -2,13 +2,17 @@
 
     AbstractLeadership
     ├── SoleInstance      no Redis: this instance is the whole deployment, it always leads
-    └── RedisLeaderLock   ``SET key instance_id NX PX ttl``; the holder extends it on every
-                          poll with a compare-and-extend script, and deletes it (compare-
-                          and-delete) when it stops. If the holder dies, the key expires
-                          after ``ttl`` and the next instance to ask takes over.
+    └── RedisLeaderLock   a key holding the leader's instance id, with expiry ``ttl``: on
+                          every poll one script extends it if it names this instance, or
+                          sets it if it is gone; the holder deletes it (compare-and-
+                          delete) when it stops. If the holder dies, the key expires after
+                          ``ttl`` and the next instance to ask takes over.
 
 A Redis error counts as "not leading": when Redis is unreachable no instance can know
-whether another one polls, and two pollers would number the same change twice.
+whether another one polls, and two pollers would number the same change twice. When
+Redis answers again the lock is taken again on the next poll: the script extends a lock
+that names this instance whether or not it thought it led, so a lock Redis kept through
+the outage (a network cut rather than a restart) is not left to expire first.
 """
 
 from __future__ import annotations
@@ -23,10 +27,16 @@ from redis.asyncio import Redis
 
 log = logging.getLogger("armory.realtime")
 
-# Extend the lock only if we still hold it (another instance may have taken it over).
-_EXTEND = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
+# Extend the lock if we hold it (whether or not we thought so), take it if nobody does;
+# never touch another instance's lock.
+_HOLD = """
+local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] then
   return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+if not holder then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
 end
 return 0
 """
@@ -80,11 +90,7 @@ class RedisLeaderLock(AbstractLeadership):
 
     async def hold(self) -> bool:
         try:
-            if self._leading and await self.redis.eval(
-                _EXTEND, 1, self.key, self.instance_id, str(self.ttl_ms)
-            ):
-                return True
-            taken = await self.redis.set(self.key, self.instance_id, nx=True, px=self.ttl_ms)
+            taken = await self.redis.eval(_HOLD, 1, self.key, self.instance_id, str(self.ttl_ms))
         except Exception as exc:
             # Every poll while Redis is down: one line each, no traceback.
             log.warning("cannot reach Redis for the health poller lock: %r", exc)

@@ -29,6 +29,7 @@ import socketio
 from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
 from service import errors
+from service.metrics import SOCKETS_CONNECTED
 from service.realtime.rooms import room_for
 from service.repository import AbstractContainerRepository
 from service.sessions import ACCESS_TOKEN_COOKIE, AbstractSessionVerifier, Caller
@@ -109,12 +110,15 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             await self.enter_room(sid, room)
         socket = _Socket(caller.account_id, rooms)
         self._sockets[sid] = socket
+        SOCKETS_CONNECTED.inc()
         socket.expiry = self._expire_later(sid, caller.expires_at)
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         socket = self._sockets.pop(sid, None)
-        if socket is not None and socket.expiry is not None:
-            socket.expiry.cancel()
+        if socket is not None:
+            SOCKETS_CONNECTED.dec()
+            if socket.expiry is not None:
+                socket.expiry.cancel()
 
     async def on_authenticate(self, sid: str, data: Any = None) -> dict[str, Any]:
         socket = self._sockets.get(sid)
@@ -145,6 +149,7 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     async def close(self) -> None:
         """Stop every expiry timer (the server is shutting down)."""
         timers = [s.expiry for s in self._sockets.values() if s.expiry is not None]
+        SOCKETS_CONNECTED.dec(len(self._sockets))
         self._sockets.clear()
         for timer in timers:
             timer.cancel()
@@ -177,6 +182,7 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         # Forget the socket first: on_disconnect must not cancel this very task.
         if self._sockets.pop(sid, None) is None:
             return
+        SOCKETS_CONNECTED.dec()
         try:
             await self.disconnect(sid)
         except Exception:

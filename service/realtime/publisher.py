@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from service.events import AbstractEventPublisher, AgentEvent
+from service.metrics import event_emitted
 from service.realtime.eventlog import AbstractEventLog
 from service.realtime.rooms import room_for
 
@@ -55,6 +56,8 @@ class SocketIOEventPublisher(AbstractEventPublisher):
             )
         except Exception:
             log.exception("could not emit %s for container %s", event.name, event.container_id)
+        else:
+            event_emitted(event.name)
         return payload
 
     async def _stamp(self, event: AgentEvent) -> tuple[int, bool]:

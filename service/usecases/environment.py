@@ -1,5 +1,10 @@
 """Environment variables: read (secrets masked unless revealed) and patch (protected
-names refused)."""
+names, invalid names and values refused before WAP is called).
+
+A name matches ``NAME`` as a whole (``"PATH\\n"`` is no name). A value is text a process
+environment can hold: no NUL (a C string ends there) nor other control character than
+tab, line feed and carriage return, and no lone surrogate (it has no UTF-8 form).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +19,8 @@ from service.usecases.ownership import Ownership
 from service.wap import AbstractWap
 
 MASK = "********"
-NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # matched with fullmatch
+_UNFIT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def looks_secret(name: str) -> bool:
@@ -74,6 +80,14 @@ class PatchEnv:
                 "Variable names must match [A-Za-z_][A-Za-z0-9_]*.",
                 code="invalid_variable_name",
                 errors=[FieldError(f"body.{n}", "is not a valid variable name") for n in bad],
+            )
+        unfit = [n for n, v in patch.items() if v is not None and _UNFIT.search(v)]
+        if unfit:
+            raise errors.Unprocessable(
+                "Variable values cannot hold NUL, control characters other than tab, line "
+                "feed and carriage return, or lone surrogates.",
+                code="validation_failed",
+                errors=[FieldError(f"body.{n}", "holds a character it may not") for n in unfit],
             )
         refused = sorted(set(patch) & self.protected)
         if refused:

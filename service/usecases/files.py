@@ -21,6 +21,7 @@ from service.events import CONFIG_RELOADED, FILE_CHANGED, AbstractEventPublisher
 from service.sessions import Caller
 from service.usecases import paths
 from service.usecases.ownership import Ownership
+from service.usecases.streams import StreamGate
 from service.wap import AbstractWap, Stream
 from service.wap_types import DeleteResult, WriteResult
 
@@ -137,12 +138,19 @@ class ReadFile(_FileUseCase):
         return FileRead(path, text, encoding, found.size, modified, found.etag)
 
 
+@dataclass(frozen=True)
 class OpenFile(_FileUseCase):
-    """A file streamed from WAP, any size. The caller owns (and closes) the stream."""
+    """A file streamed from WAP, any size, within the stream bounds (it fails when WAP
+    stalls or it outlasts them). The caller owns (and closes) the stream."""
+
+    streams: StreamGate
 
     async def __call__(self, caller: Caller, container_id: str, raw: str) -> Stream[bytes]:
         container = await self.ownership.container(caller, container_id)
-        return await self.wap.open_container_file(container.wap_id, paths.readable(container, raw))
+        path = paths.readable(container, raw)
+        return await self.streams.open(
+            caller, lambda: self.wap.open_container_file(container.wap_id, path), on_limit="fail"
+        )
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
 """Where a caller may touch an agent's files: path canonicalisation and access rules.
 
 Paths are checked before WAP is called: they must be absolute, free of ``.``/``..``
-segments, NUL bytes, backslashes and leftover percent-encoding (a second layer of
-encoding is how traversal slips past a single decode), and lie under the
+segments, NUL bytes and other control characters (a line break in a name is how a log
+line or a listing is forged), lone surrogates (no UTF-8 form), backslashes and leftover
+percent-encoding (a second layer of encoding is how traversal slips past a single
+decode), and lie under the
 container's readable (``readOnlyPaths`` + ``writablePaths``) or writable roots.
 Listing and reading need ``file.read``; writing and deleting need ``file.write``.
 A container without access parameters allows no file access.
@@ -19,6 +21,8 @@ from service.usecases.ownership import require_capability
 
 MAX_PATH = 1024  # as the contract bounds file paths
 _ENCODED = re.compile(r"%[0-9A-Fa-f]{2}")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def normalise_path(raw: str) -> str:
@@ -35,6 +39,10 @@ def normalise_path(raw: str) -> str:
         raise refuse(f"it is longer than {MAX_PATH} characters")
     if "\x00" in raw:
         raise refuse("it contains a NUL byte")
+    if _CONTROL.search(raw):
+        raise refuse("it contains a control character")
+    if _SURROGATE.search(raw):
+        raise refuse("it contains a lone surrogate")
     if "\\" in raw:
         raise refuse("it contains a backslash")
     if _ENCODED.search(raw):

@@ -47,6 +47,8 @@ def foreign_container() -> str:
 
 FILE_OPERATIONS = {"listAgentFiles", "readAgentFile", "writeAgentFile", "deleteAgentFile"}
 _LEFTOVER_ENCODING = re.compile(r"%[0-9A-Fa-f]{2}")
+# Control characters and lone surrogates, as service/usecases/paths.py refuses them.
+_CONTROL_OR_SURROGATE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def _slot(value: object, slots: int) -> int:
@@ -137,7 +139,7 @@ def breaks_documented_path_rule(raw: str) -> bool:
     segments = raw.split("/")
     return (
         any(segment in (".", "..") for segment in segments)
-        or "\x00" in raw
+        or bool(_CONTROL_OR_SURROGATE.search(raw))
         or "\\" in raw
         or bool(_LEFTOVER_ENCODING.search(raw))
     )
@@ -172,7 +174,7 @@ def business_refusal(case: Any, status: int, problem: dict[str, Any]) -> str | N
         detail = str(problem.get("detail", ""))
         path = _requested_path(case)
         if path is not None and breaks_documented_path_rule(path):
-            return "the path breaks a documented path rule (., .., NUL, \\, %XX)"
+            return "the path breaks a documented path rule (., .., control characters, \\, %XX)"
         if detail.endswith(("is a directory", "is not a directory")):
             return "WAP refused the path for what it is (a file, not a directory, or back)"
         return None

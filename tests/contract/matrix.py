@@ -16,6 +16,7 @@ import httpx
 
 from service import demo
 from service.http.contract import Contract
+from service.http.pipeline import public_operations
 from tests.fixtures.contract import assert_contract
 from tests.operations import ALICE_MAIN, SAMPLES, UNKNOWN, Sample, request_args
 
@@ -64,8 +65,9 @@ CREDENTIALS = [
 
 @functools.cache
 def contract_operations() -> tuple[str, ...]:
-    """The operation ids openapi.yaml lists now."""
-    return tuple(sorted(Contract.load().operations))
+    """The operation ids openapi.yaml lists now that need a session (not the probes)."""
+    contract = Contract.load()
+    return tuple(sorted(set(contract.operations) - public_operations(contract)))
 
 
 def samples_by_operation() -> dict[str, Sample]:
@@ -74,6 +76,35 @@ def samples_by_operation() -> dict[str, Sample]:
     missing = sorted(set(contract_operations()) - set(by_id))
     assert not missing, f"tests/operations.py has no sample for {missing}: add one"
     return {op_id: by_id[op_id] for op_id in contract_operations()}
+
+
+# The operations that change state: each call that passes the ownership check is audited
+# (service/usecases/audit.py), a refused one must leave no entry in alice's trail.
+AUDITED = frozenset(
+    {
+        "restartAgent",
+        "stopAgent",
+        "startAgent",
+        "updateAgentVersion",
+        "writeAgentFile",
+        "deleteAgentFile",
+        "patchAgentEnv",
+    }
+)
+
+
+def newest_audit_entry(client: httpx.Client, mint: Callable[..., str]) -> Any:
+    """The id of the newest entry of alice's trail of ``TARGET`` as she reads it (None:
+    none), or what she was answered instead."""
+    response = client.get(
+        f"/v1/agents/{TARGET}/audit",
+        params={"limit": "1"},
+        headers={"Authorization": f"Bearer {mint('alice')}"},
+    )
+    if response.status_code != 200:
+        return f"{response.status_code} {response.text[:100]}"
+    entries = response.json()["entries"]
+    return entries[0]["id"] if entries else None
 
 
 def _problem(response: httpx.Response) -> dict[str, Any]:
@@ -114,7 +145,16 @@ def violations(
             found.append(f"{container_id}: refused with {response.status_code} but WAP got {ops}")
         return response
 
+    audited = sample.operation_id in AUDITED
+    trail_before = newest_audit_entry(client, mint) if audited else None
     response = send(TARGET)
+    if audited:  # every credential here must be refused: none may reach alice's trail
+        trail_after = newest_audit_entry(client, mint)
+        if trail_after != trail_before:
+            found.append(
+                f"answered {response.status_code} and recorded in alice's audit trail "
+                f"({trail_before} -> {trail_after})"
+            )
     if sample.per_container or credential.status == 401:
         body = _problem(response)
         if response.status_code != credential.status or body.get("code") != credential.code:

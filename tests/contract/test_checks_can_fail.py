@@ -334,6 +334,7 @@ def test_the_matrix_reports_a_repository_that_ignores_the_account(served: Any) -
         found = _matrix(stack)
     assert any("another account: expected 403 container_forbidden, got 200" in f for f in found)
     assert any("WAP got" in f or "got 200" in f for f in found), found
+    assert any("recorded in alice's audit trail" in f for f in found), found
 
 
 def test_the_matrix_reports_sessions_that_are_never_checked(

@@ -72,3 +72,38 @@ def test_serve_answers_the_api_and_socketio_and_stops_cleanly_on_sigterm(
         output, _ = process.communicate(timeout=30)
     assert process.returncode == 0, output
     assert "Traceback" not in output, output
+
+
+def test_serve_refuses_more_than_one_worker_without_redis_before_binding_a_port() -> None:
+    # Both ports stay held by this test: a serve that bound either before checking
+    # would die of "address in use" instead of saying why it refuses.
+    held = [listening_socket("127.0.0.1", 0) for _ in ("api", "socketio")]
+    for sock in held:
+        sock.listen()
+    port, sio_port = (int(sock.getsockname()[1]) for sock in held)
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env.update(
+        # Nothing is contacted before the refusal: these lead nowhere.
+        DATABASE_URL="postgresql://armory:pw@127.0.0.1:9/armory",
+        WAP_URL="http://127.0.0.1:9",
+        WAP_USERNAME=WAP_USER,
+        WAP_PASSWORD=WAP_PASSWORD,
+        SUPERTOKENS_CONNECTION_URI="http://127.0.0.1:9",
+        SOCKETIO_PORT=str(sio_port),
+    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--workers", "2"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    finally:
+        for sock in held:
+            sock.close()
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "more than one worker needs Redis" in done.stderr
+    assert "events emitted in one worker are lost" in done.stderr
+    assert "Set REDIS_URL" in done.stderr and "--workers 1" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -9,7 +9,17 @@ from datetime import UTC, datetime, timedelta
 
 from service import errors
 from service.clock import AbstractClock, SystemClock
-from service.domain import AccessParameters, CatalogueEntry, OwnedContainer, VersionUpdate
+from service.domain import (
+    COMPLETED,
+    FAILED,
+    INTERRUPTED,
+    UPDATING,
+    AccessParameters,
+    CatalogueEntry,
+    OwnedContainer,
+    VersionUpdate,
+    stale_update_reason,
+)
 from service.repository import AbstractContainerRepository
 
 
@@ -18,9 +28,12 @@ class FakeContainerRepository(AbstractContainerRepository):
 
     Semantics are those of the port (and of ``PonyContainerRepository``):
     ``find_owned`` is ``None`` for a foreign id and an unknown one alike;
-    ``begin_update`` raises ``errors.UpdateInProgress`` while an update of the same
-    container is ``updating``; ``finish_update`` completes (and moves the container's
-    tag) or fails it. ``catalogue`` and ``history`` are newest first.
+    ``begin_update`` compares and sets the stored container's tag (not the given
+    one's): ``errors.UpdateInProgress`` while an update of the same container is
+    ``updating``, ``errors.Conflict`` for the tag it runs; ``interrupt_stale_updates``
+    marks ``interrupted`` what is ``updating`` past its age; ``finish_update`` completes
+    (and moves the container's tag) or fails it. ``catalogue`` and ``history`` are
+    newest first.
 
     ``queries`` records every call as ``(method name, args)``, so a test can count
     lookups (``repository.count("find_owned")``). Times come from ``clock``.
@@ -145,27 +158,51 @@ class FakeContainerRepository(AbstractContainerRepository):
         self, container: OwnedContainer, new_tag: str, requested_by: str
     ) -> VersionUpdate:
         self.queries.append(("begin_update", (container.id, new_tag, requested_by)))
-        if container.id not in self.containers:
+        # The stored container, not the one given (which may be stale): a compare-and-set.
+        current = self.containers.get(container.id)
+        if current is None:
             raise LookupError(f"the fake repository has no container {container.id}")
         if any(
-            u.container_id == container.id and u.status == "updating"
-            for u in self.updates.values()
+            u.container_id == container.id and u.status == UPDATING for u in self.updates.values()
         ):
             raise errors.UpdateInProgress(
                 "Another version update of this container is still running."
             )
+        if current.tag == new_tag:
+            raise errors.Conflict(f"The agent already runs {current.image}:{new_tag}.")
         update = VersionUpdate(
             id=str(uuid.uuid4()),
-            container_id=container.id,
-            image=container.image,
-            old_tag=container.tag,
+            container_id=current.id,
+            image=current.image,
+            old_tag=current.tag,
             new_tag=new_tag,
-            status="updating",
+            status=UPDATING,
             requested_by=requested_by,
             started_at=self._now(),
         )
         self.updates[update.id] = update
         return update
+
+    async def interrupt_stale_updates(
+        self, container_id: str, *, older_than: timedelta
+    ) -> Sequence[VersionUpdate]:
+        self.queries.append(("interrupt_stale_updates", (container_id, older_than)))
+        now = self._now()
+        stale = [
+            u
+            for u in self.updates.values()
+            if u.container_id == container_id
+            and u.status == UPDATING
+            and u.started_at < now - older_than
+        ]
+        for update in stale:
+            self.updates[update.id] = dataclasses.replace(
+                update,
+                status=INTERRUPTED,
+                finished_at=now,
+                error=stale_update_reason(older_than),
+            )
+        return [self.updates[update.id] for update in stale]
 
     async def finish_update(
         self, update_id: str, *, succeeded: bool, error: str | None = None
@@ -176,7 +213,7 @@ class FakeContainerRepository(AbstractContainerRepository):
             raise LookupError(f"the fake repository has no version update {update_id}")
         finished = dataclasses.replace(
             update,
-            status="completed" if succeeded else "failed",
+            status=COMPLETED if succeeded else FAILED,
             finished_at=self._now(),
             error=error,
         )
@@ -185,3 +222,11 @@ class FakeContainerRepository(AbstractContainerRepository):
             container = self.containers[update.container_id]
             self.containers[container.id] = dataclasses.replace(container, tag=update.new_tag)
         return finished
+
+    # What ``ping`` raises (a test sets it: ``errors.DatabaseUnavailable()``); None answers.
+    ping_error: Exception | None = None
+
+    async def ping(self) -> None:
+        self.queries.append(("ping", ()))
+        if self.ping_error is not None:
+            raise self.ping_error

@@ -355,6 +355,9 @@ class FakeWap(AbstractWap):
             c.env.pop(name, None)
         return EnvUpdate(c.id, dict(sorted(c.env.items())), restart_required=bool(changed))
 
+    async def ping(self) -> None:
+        self._enter("ping")  # fail_next("ping", error) makes WAP unreachable for one ping
+
 
 def _usage(c: FakeContainer) -> ContainerResources:
     if c.status == "stopped":

@@ -1,7 +1,8 @@
-"""WapClient over ``AiohttpTransport`` (the default transport) against the real ``wap_stub``.
+"""WapClient over ``Http1Transport`` (the default) and ``AiohttpTransport`` against the real
+``wap_stub``.
 
 tests/integration/test_wap_client.py checks every request and the error map through httpcore with
-respx (which cannot see aiohttp); here the same client runs over aiohttp and real HTTP:
+respx (which sees neither of these); here the same client runs over each transport and real HTTP:
 every operation, streamed file reads and followed logs, and each row of the error map
 with the failure made for real (a closed port, a slow answer, a dropped connection).
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -19,8 +21,9 @@ import respx
 
 from service import demo, errors
 from service.adapters.aiohttp_transport import AiohttpTransport
+from service.adapters.http1_transport import Http1Transport
 from service.adapters.wap_client import WapClient
-from service.settings import Settings, Timeouts
+from service.settings import Settings, StreamLimits, Timeouts
 from service.wap import LogOptions
 from tests.conftest import WAP_PASSWORD, WAP_USER
 from tests.integration.test_wap_client import make_settings as client_settings
@@ -28,20 +31,31 @@ from tests.integration.test_wap_client import make_settings as client_settings
 WAP_ID = demo.CONTAINERS[0]["wap_container_id"]  # alice's researcher: files under /app
 
 
-def make_settings(wap_url: str, **changes: Any) -> Settings:
-    """test_wap_client's settings, for the stub at ``wap_url`` over aiohttp."""
+TRANSPORTS: dict[str, type[httpx.AsyncBaseTransport]] = {
+    "http1": Http1Transport,
+    "aiohttp": AiohttpTransport,
+}
+
+
+@pytest.fixture(params=list(TRANSPORTS))
+def kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def make_settings(wap_url: str, kind: Any, **changes: Any) -> Settings:
+    """test_wap_client's settings, for the stub at ``wap_url`` over the ``kind`` transport."""
     return client_settings(
         wap_url=wap_url,
         wap_username=WAP_USER,
         wap_password=WAP_PASSWORD,
         wap_timeouts=Timeouts(connect=1.0, read=1.0, write=2.0, pool=0.5),
-        wap_http_transport="aiohttp",
+        wap_http_transport=kind,
     ).replace(**changes)
 
 
 @pytest.fixture
-async def wap(wap_stub: Any) -> AsyncIterator[WapClient]:
-    async with WapClient(make_settings(wap_stub.url)) as client:
+async def wap(wap_stub: Any, kind: str) -> AsyncIterator[WapClient]:
+    async with WapClient(make_settings(wap_stub.url, kind)) as client:
         yield client
 
 
@@ -58,7 +72,7 @@ def closed_port() -> int:
 # -- every operation ----------------------------------------------------------------------------
 
 
-async def test_every_operation_succeeds_over_aiohttp(wap: WapClient, wap_stub: Any) -> None:
+async def test_every_operation_succeeds(wap: WapClient, wap_stub: Any) -> None:
     assert (await wap.stop_container(WAP_ID)).status == "stopped"
     assert (await wap.start_container(WAP_ID)).status == "running"
     assert (await wap.restart_container(WAP_ID)).id == WAP_ID
@@ -102,10 +116,10 @@ async def test_if_match_reaches_wap_and_a_stale_one_is_refused(
     assert statuses(wap_stub, "writeContainerFile") == [412]
 
 
-async def test_the_settings_choose_the_transport(wap_stub: Any) -> None:
-    """respx intercepts httpcore only: under it, the aiohttp client still reaches the stub."""
-    on_aiohttp = WapClient(make_settings(wap_stub.url))
-    on_httpcore = WapClient(make_settings(wap_stub.url, wap_http_transport="httpcore"))
+async def test_the_settings_choose_the_transport(wap_stub: Any, kind: str) -> None:
+    """respx intercepts httpcore only: under it, the other client still reaches the stub."""
+    on_aiohttp = WapClient(make_settings(wap_stub.url, kind))
+    on_httpcore = WapClient(make_settings(wap_stub.url, "httpcore"))
     async with on_aiohttp, on_httpcore:
         with respx.mock(assert_all_called=True) as fake:
             fake.get(f"{wap_stub.url}/containers/{WAP_ID}/env").respond(
@@ -133,11 +147,11 @@ async def test_a_streamed_file_arrives_intact_chunk_by_chunk(wap: WapClient, wap
     assert b"".join(chunks) == content
 
 
-async def test_closing_an_unfinished_stream_frees_its_connection(wap_stub: Any) -> None:
+async def test_closing_an_unfinished_stream_frees_its_connection(wap_stub: Any, kind: str) -> None:
     """With one connection in the pool, the next call gets it only if closing released it."""
     content = os.urandom(4 * 1024 * 1024)
     limits = httpx.Limits(max_connections=1)
-    async with WapClient(make_settings(wap_stub.url), limits=limits) as wap:
+    async with WapClient(make_settings(wap_stub.url, kind), limits=limits) as wap:
         await wap.write_container_file(WAP_ID, "/app/data/big.bin", content)
         stream = await wap.open_container_file(WAP_ID, "/app/data/big.bin")
         first = await stream.__anext__()
@@ -163,8 +177,8 @@ async def test_a_followed_log_yields_lines_as_wap_writes_them(
 # -- the error map, for real ---------------------------------------------------------------------
 
 
-async def test_an_unreachable_wap_is_unavailable() -> None:
-    async with WapClient(make_settings(f"http://127.0.0.1:{closed_port()}")) as wap:
+async def test_an_unreachable_wap_is_unavailable(kind: str) -> None:
+    async with WapClient(make_settings(f"http://127.0.0.1:{closed_port()}", kind)) as wap:
         with pytest.raises(errors.UpstreamUnavailable) as caught:
             await wap.get_container_env(WAP_ID)
 
@@ -182,12 +196,38 @@ async def test_a_slower_answer_than_the_read_timeout_is_a_timeout(
     assert (caught.value.status, caught.value.instance_code) == (504, "wap_timeout")
 
 
-async def test_waiting_too_long_for_a_pooled_connection_is_a_timeout(wap_stub: Any) -> None:
-    limits = httpx.Limits(max_connections=1)
-    async with WapClient(make_settings(wap_stub.url), limits=limits) as wap:
+async def test_an_answer_dripped_within_every_read_timeout_is_cut_off_at_the_deadline(
+    wap_stub: Any, kind: str
+) -> None:
+    """Each byte comes well within the read timeout; only the whole call's deadline ends it."""
+    timeouts = Timeouts(connect=1.0, read=1.0, write=1.0, pool=0.5, deadline=0.3)
+    wap_stub.fault("drip", delay_seconds=0.02, times=100)
+    calls = {
+        "health": lambda w: w.get_container_health(WAP_ID),
+        "restart": lambda w: w.restart_container(WAP_ID),
+        "read": lambda w: w.read_container_file(WAP_ID, "/app/config/agent.yaml", max_bytes=999),
+        "logs": lambda w: w.get_container_logs(WAP_ID, LogOptions(tail=1)),
+    }
+    async with WapClient(make_settings(wap_stub.url, kind, wap_timeouts=timeouts)) as wap:
+        for name, call in calls.items():
+            started = time.monotonic()
+            with pytest.raises(errors.UpstreamTimeout, match="within 0.3 s"):
+                await call(wap)
+            assert time.monotonic() - started < 1.0, name
+
+
+async def test_waiting_too_long_for_a_pooled_connection_is_a_timeout(
+    wap_stub: Any, kind: str
+) -> None:
+    """Streams have a pool of their own: a full one makes the next stream wait (and time out),
+    while ordinary calls, from the other pool, still go through."""
+    settings = make_settings(wap_stub.url, kind)
+    settings = settings.replace(streams=StreamLimits(wap_connections=1))
+    async with WapClient(settings, limits=httpx.Limits(max_connections=1)) as wap:
         async with await wap.follow_container_logs(WAP_ID, LogOptions(tail=1)):
+            assert (await wap.get_container_env(WAP_ID)).id == WAP_ID
             with pytest.raises(errors.UpstreamTimeout, match="free connection"):
-                await wap.get_container_env(WAP_ID)
+                await wap.follow_container_logs(WAP_ID, LogOptions(tail=1))
 
 
 async def test_a_get_dropped_before_the_answer_is_retried_once(
@@ -238,7 +278,7 @@ async def test_a_dropped_write_is_never_resent(
 async def test_a_wap_500_is_an_upstream_error(wap: WapClient, wap_stub: Any) -> None:
     wap_stub.fault("status", "getContainerStats", status=500, message="disk on fire")
 
-    with pytest.raises(errors.UpstreamError, match="disk on fire") as caught:
+    with pytest.raises(errors.UpstreamError, match=r"^WAP Core failed \(HTTP 500\)$") as caught:
         await wap.get_container_stats(WAP_ID)
 
     assert (caught.value.status, caught.value.instance_code) == (502, "wap_error")
@@ -264,9 +304,11 @@ async def test_a_missing_file_is_not_found_before_any_chunk(wap: WapClient) -> N
 # -- the transport on its own --------------------------------------------------------------------
 
 
-async def test_the_transport_alone_carries_httpx_auth_and_wap_answers(wap_stub: Any) -> None:
+async def test_the_transport_alone_carries_httpx_auth_and_wap_answers(
+    wap_stub: Any, kind: str
+) -> None:
     async with httpx.AsyncClient(
-        base_url=wap_stub.url, auth=wap_stub.auth, transport=AiohttpTransport()
+        base_url=wap_stub.url, auth=wap_stub.auth, transport=TRANSPORTS[kind]()
     ) as client:
         refused = await client.get("/containers/health", auth=("wrong", "credentials"))
         ok = await client.get("/containers/health")
@@ -277,8 +319,8 @@ async def test_the_transport_alone_carries_httpx_auth_and_wap_answers(wap_stub: 
     assert ok.http_version == "HTTP/1.1"
 
 
-async def test_a_closed_transport_refuses_new_requests() -> None:
-    transport = AiohttpTransport()
+async def test_a_closed_transport_refuses_new_requests(kind: str) -> None:
+    transport = TRANSPORTS[kind]()
     await transport.aclose()
 
     with pytest.raises(RuntimeError, match="closed"):

@@ -186,3 +186,37 @@ def test_a_failing_migration_leaves_no_trace(any_target: DatabaseTarget, tmp_pat
     with pytest.raises(Exception):  # noqa: B017 - sqlite3 and psycopg2 raise differently
         cur.execute("SELECT * FROM half")
     conn.close()
+
+
+def test_migration_0005_adds_an_empty_audit_trail_that_keeps_outcomes_with_their_codes(
+    any_target: DatabaseTarget,
+) -> None:
+    migrate(any_target, to=4)
+    before = len(_fill_0001(any_target, rows=30))
+
+    assert [m.version for m in migrate(any_target)] == [5]
+
+    assert len(_read(any_target, OLD_COLUMNS)) == before  # nothing else touched
+    conn = any_target.connect()
+    cur = conn.cursor()
+    p = _p(any_target)
+    cur.execute("SELECT COUNT(*) FROM audit_entry")
+    assert cur.fetchone()[0] == 0
+    insert = (
+        "INSERT INTO audit_entry (id, recorded_at, account_id, container_id, action, target,"
+        f" outcome, code, request_id) VALUES ({', '.join([p] * 9)})"
+    )
+
+    def row(outcome: str, code: str | None) -> tuple[Any, ...]:
+        now = datetime(2026, 1, 1, 12, 0, 0, 123456)
+        container = str(uuid.uuid4())
+        return (str(uuid.uuid4()), now, "acct", container, "restart", "{}", outcome, code, None)
+
+    cur.execute(insert, row("succeeded", None))
+    cur.execute(insert, row("failed", "wap_timeout"))
+    for refused in (row("failed", None), row("succeeded", "conflict"), row("maybe", None)):
+        with pytest.raises(Exception):  # noqa: B017 - sqlite3 and psycopg2 raise differently
+            cur.execute(insert, refused)
+    cur.execute("SELECT COUNT(*) FROM audit_entry")
+    assert cur.fetchone()[0] == 2
+    conn.close()

@@ -29,17 +29,29 @@ EXPECTED_STATUSES: dict[str, set[str]] = {
     "updateAgentVersion": {"200", "400", "401", "431", "403", "409", "415", "422", "502", "504"},
     "listAgentVersions": {"200", "400", "401", "431", "403"},
     "listAgentFiles": {"200", "400", "401", "431", "403", "404", "502", "504"},
-    "readAgentFile": {"200", "400", "401", "431", "403", "404", "413", "502", "504"},
+    "readAgentFile": {"200", "400", "401", "429", "431", "403", "404", "413", "502", "504"},
     "writeAgentFile": {"200", "400", "401", "431", "403", "412", "413", "415", "422", "502", "504"},
     "deleteAgentFile": {"200", "400", "401", "431", "403", "404", "412", "502", "504"},
     "getAgentsHealth": {"200", "401", "431", "502", "504"},
     "getAgentHealth": {"200", "400", "401", "431", "403", "502", "504"},
     "getAgentStats": {"200", "400", "401", "431", "403", "502", "504"},
-    "getAgentLogs": {"200", "400", "401", "431", "403", "502", "504"},
+    "getAgentLogs": {"200", "400", "401", "429", "431", "403", "502", "504"},
     "getAgentEnv": {"200", "400", "401", "431", "403", "502", "504"},
     "patchAgentEnv": {"200", "400", "401", "431", "403", "415", "422", "502", "504"},
     "listAgentEvents": {"200", "400", "401", "431", "403"},
+    "listAgentAudit": {"200", "400", "401", "431", "403"},
 }
+# Every operation reads the database (ownership, at least): 503 while it is unreachable.
+for _statuses in EXPECTED_STATUSES.values():
+    _statuses.add("503")
+# The health probes: no session, so no 401; /readyz answers 503 `not_ready`, nothing else.
+PROBES = {"getLiveness": {"200"}, "getReadiness": {"200", "503"}}
+EXPECTED_STATUSES.update(PROBES)
+# /metrics: no session either; 401 without its own bearer when METRICS_TOKEN is set, 404
+# when METRICS_ENABLED=false.
+METRICS = {"getMetrics": {"200", "401", "404"}}
+EXPECTED_STATUSES.update(METRICS)
+OUTSIDE_V1 = {**PROBES, **METRICS}
 
 EXPECTED_ROUTES = {
     ("post", "/v1/agents/{containerId}/restart"): "restartAgent",
@@ -58,9 +70,19 @@ EXPECTED_ROUTES = {
     ("get", "/v1/agents/{containerId}/env"): "getAgentEnv",
     ("patch", "/v1/agents/{containerId}/env"): "patchAgentEnv",
     ("get", "/v1/agents/{containerId}/events"): "listAgentEvents",
+    ("get", "/v1/agents/{containerId}/audit"): "listAgentAudit",
+    ("get", "/healthz"): "getLiveness",
+    ("get", "/readyz"): "getReadiness",
+    ("get", "/metrics"): "getMetrics",
 }
 
-OPERATIONS_NOT_CALLING_WAP = {"listAgentVersions", "listAgentEvents"}
+# Probes answer for WAP themselves (/readyz: 503), never 502 or 504.
+OPERATIONS_NOT_CALLING_WAP = {
+    "listAgentVersions",
+    "listAgentEvents",
+    "listAgentAudit",
+    *OUTSIDE_V1,
+}
 
 
 @pytest.fixture(scope="module")
@@ -191,10 +213,15 @@ def test_the_document_is_a_valid_openapi_3_1_document(doc: dict[str, Any]) -> No
     validate(doc)
 
 
-def test_the_document_has_exactly_the_sixteen_operations(doc: dict[str, Any]) -> None:
+def test_the_document_has_exactly_the_seventeen_operations_and_two_probes(
+    doc: dict[str, Any],
+) -> None:
     ids = [op["operationId"] for _, _, op in _operations(doc)]
     assert len(ids) == len(set(ids)), "operationIds are unique"
     assert set(ids) == set(EXPECTED_STATUSES)
+    assert len(ids) == 17 + len(OUTSIDE_V1)
+    outside_v1 = {op["operationId"] for path, _, op in _operations(doc) if path[:4] != "/v1/"}
+    assert outside_v1 == set(OUTSIDE_V1)
 
 
 def test_each_operation_lives_at_its_method_and_path(doc: dict[str, Any]) -> None:
@@ -202,9 +229,9 @@ def test_each_operation_lives_at_its_method_and_path(doc: dict[str, Any]) -> Non
     assert routes == EXPECTED_ROUTES
 
 
-def test_every_operation_declares_a_401_response(doc: dict[str, Any]) -> None:
+def test_every_operation_but_the_probes_declares_a_401_response(doc: dict[str, Any]) -> None:
     missing = [op["operationId"] for _, _, op in _operations(doc) if "401" not in op["responses"]]
-    assert missing == []
+    assert sorted(missing) == sorted(PROBES)
 
 
 def test_every_error_response_is_a_problem_json_document(doc: dict[str, Any]) -> None:
@@ -225,7 +252,7 @@ def test_every_error_response_is_a_problem_json_document(doc: dict[str, Any]) ->
 
 def test_every_per_container_operation_declares_400_and_403(doc: dict[str, Any]) -> None:
     per_container = [op for path, _, op in _operations(doc) if "{containerId}" in path]
-    assert len(per_container) == 15
+    assert len(per_container) == 16
     missing = [
         f"{op['operationId']} {status}"
         for op in per_container
@@ -261,7 +288,8 @@ def test_error_responses_narrow_problem_codes_to_their_status(doc: dict[str, Any
         codes = set(code.get("enum", [code.get("const")]))
         assert codes <= code_enum, name
         for error_class in _error_classes():
-            if error_class.status == status:
+            # NotReady is answered by /readyz alone, whose 503 is its own (not a component).
+            if error_class.status == status and error_class is not errors.NotReady:
                 assert error_class.code in codes, f"{name} lacks {error_class.code}"
 
 
@@ -321,8 +349,17 @@ def test_both_security_schemes_are_accepted_everywhere(doc: dict[str, Any]) -> N
     assert (schemes["cookieAuth"]["type"], schemes["cookieAuth"]["in"]) == ("apiKey", "cookie")
     assert schemes["cookieAuth"]["name"] == "sAccessToken"
     assert doc["security"] == [{"bearerAuth": []}, {"cookieAuth": []}]
-    overriding = [op["operationId"] for _, _, op in _operations(doc) if "security" in op]
-    assert overriding == []
+    overriding = {
+        op["operationId"]: op["security"] for _, _, op in _operations(doc) if "security" in op
+    }
+    # Only the probes, with none, and /metrics: none, or its own token.
+    assert overriding == {
+        **{probe: [] for probe in PROBES},
+        "getMetrics": [{}, {"metricsToken": []}],
+    }
+    assert schemes["metricsToken"]["type"] == "http"
+    assert schemes["metricsToken"]["scheme"] == "bearer"
+    assert "METRICS_TOKEN" in schemes["metricsToken"]["description"]
     assert "rid" in doc["info"]["description"]
     assert "Allow" in doc["info"]["description"]
 
@@ -470,3 +507,44 @@ def test_every_example_matches_its_schema(doc: dict[str, Any]) -> None:
             checked += 1
     assert failures == []
     assert checked > 60
+
+
+def test_the_readiness_probe_names_each_part_and_its_503_is_not_ready(doc: dict[str, Any]) -> None:
+    _, _, op = _by_id(doc)["getReadiness"]
+    failing = op["responses"]["503"]["content"]["application/problem+json"]["schema"]["allOf"][1]
+    assert failing["properties"]["code"] == {"const": "not_ready"}
+    assert "checks" in failing["required"]
+    checks = doc["components"]["schemas"]["ReadinessChecks"]
+    assert set(checks["required"]) == {"database", "wap", "redis"}
+    ready = _validator(doc, "/components/schemas/Readiness")
+    assert ready.is_valid(
+        {"status": "ready", "checks": {"database": "ok", "wap": "ok", "redis": "not configured"}}
+    )
+    assert not ready.is_valid(
+        {"status": "ready", "checks": {"database": "ok", "wap": "failed", "redis": "ok"}}
+    )
+
+
+def test_the_audit_trail_lists_every_audited_action_and_bounds_its_pages(
+    doc: dict[str, Any],
+) -> None:
+    from service import audit
+    from service.usecases.audit import DEFAULT_LIMIT, MAX_LIMIT
+
+    schemas = doc["components"]["schemas"]
+    assert schemas["AuditAction"]["enum"] == list(audit.ACTIONS)
+    assert schemas["AuditEntry"]["properties"]["outcome"]["enum"] == list(audit.OUTCOMES)
+    assert set(schemas["AuditEntry"]["required"]) == set(schemas["AuditEntry"]["properties"])
+    _, _, op = _by_id(doc)["listAgentAudit"]
+    params = {p["name"]: p["schema"] for p in op["parameters"]}
+    assert params["limit"] == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": MAX_LIMIT,
+        "default": DEFAULT_LIMIT,
+    }
+    assert params["action"] == {"$ref": "#/components/schemas/AuditAction"}
+    assert params["cursor"] == {"type": "string", "pattern": "^[A-Za-z0-9_-]{32}$"}
+    target = _validator(doc, "/components/schemas/AuditTarget")
+    assert target.is_valid({"names": {"set": ["A"], "unset": []}})
+    assert not target.is_valid({"names": {"A": "a value"}})  # names, never values

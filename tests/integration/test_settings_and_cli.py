@@ -71,6 +71,19 @@ def test_serve_refuses_to_start_without_its_secrets(monkeypatch: Any, capsys: An
     assert "configuration error" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("workers", "redis_url"), [(1, None), (4, "redis://127.0.0.1:6379/0")]
+)
+def test_one_worker_needs_no_redis_and_more_may_serve_with_it(
+    workers: int, redis_url: str | None
+) -> None:
+    # The refusal itself (more workers, no Redis): tests/e2e/test_serve_command.py.
+    from service.http.serving import require_redis_for_workers
+
+    env = PRODUCTION if redis_url is None else {**PRODUCTION, "REDIS_URL": redis_url}
+    require_redis_for_workers(Settings.from_env(env), workers)  # does not raise
+
+
 def test_migrate_and_seed_demo_are_idempotent(
     tmp_path: Path, monkeypatch: Any, capsys: Any
 ) -> None:

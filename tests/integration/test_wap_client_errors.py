@@ -119,6 +119,7 @@ UNREACHABLE: Raised = (errors.UpstreamUnavailable, 502, "wap_unavailable")
 TIMEOUT: Raised = (errors.UpstreamTimeout, 504, "wap_timeout")
 WAP_ERROR: Raised = (errors.UpstreamError, 502, "wap_error")
 NO_BODY = "WAP Core answered HTTP {} without a usable error body"
+NOT_FOUND = "WAP Core has no such file, directory or container"
 MALFORMED = "WAP Core's answer to POST start is malformed: "
 CREDENTIALS = (
     "WAP Core refused the service's credentials (HTTP {}); check WAP_USERNAME and WAP_PASSWORD"
@@ -167,9 +168,9 @@ ERROR_MAP = [
         WAP_ERROR, "WAP Core broke off its answer (RemoteProtocolError)"),
     # -- 5xx, refused credentials, and answers without WAP's {error, message}
     row("500", "restart", error(500, "internal_error", "the container runtime did not answer"),
-        WAP_ERROR, "WAP Core failed (HTTP 500): the container runtime did not answer"),
+        WAP_ERROR, "WAP Core failed (HTTP 500)"),
     row("500-long-message", "restart", error(500, "internal_error", "x" * 600),
-        WAP_ERROR, "WAP Core failed (HTTP 500): " + "x" * 500 + "…"),
+        WAP_ERROR, "WAP Core failed (HTTP 500)"),
     row("503-empty", "restart", httpx.Response(503), WAP_ERROR, NO_BODY.format(503)),
     row("502-html", "restart", httpx.Response(502, text="<html>Bad gateway</html>"),
         WAP_ERROR, NO_BODY.format(502)),
@@ -187,44 +188,48 @@ ERROR_MAP = [
     row("numeric-error", "list-files", httpx.Response(404, json={"error": 404, "message": "no"}),
         WAP_ERROR, NO_BODY.format(404)),
     row("429-undocumented", "stats", error(429, "slow_down", "too many requests"),
-        WAP_ERROR, "WAP Core answered HTTP 429 (slow_down): too many requests"),
-    # -- the statuses WAP explains, its container id replaced
+        WAP_ERROR, "WAP Core answered HTTP 429 unexpectedly"),
+    # -- the statuses WAP explains, in our words (WAP's only in our log)
     row("400-not-a-directory", "list-files", error(400, "not_a_directory", "/app/a.md is a file"),
-        (errors.BadRequest, 400, "invalid_path"), "/app/a.md is a file"),
+        (errors.BadRequest, 400, "invalid_path"),
+        "WAP Core refused the path: it is not a directory"),
     row("400-is-a-directory", "list-files", error(400, "is_a_directory", "/app is a directory"),
-        (errors.BadRequest, 400, "invalid_path"), "/app is a directory"),
+        (errors.BadRequest, 400, "invalid_path"), "WAP Core refused the path: it is a directory"),
     row("400-invalid-path", "list-files", error(400, "invalid_path", "/app/../x is not allowed"),
-        (errors.BadRequest, 400, "invalid_path"), "/app/../x is not allowed"),
+        (errors.BadRequest, 400, "invalid_path"), "WAP Core refused the file path"),
     row("400-other", "list-files", error(400, "invalid_request", "path is required"),
-        (errors.BadRequest, 400, "invalid_request"), "path is required"),
+        (errors.BadRequest, 400, "invalid_request"), "WAP Core refused the request as invalid"),
     row("404", "restart", error(404, "not_found", f"no container {WAP_ID}"),
-        (errors.NotFound, 404, "not_found"), "no container <container>"),
+        (errors.NotFound, 404, "not_found"), NOT_FOUND),
     row("404-opening-a-file", "open-file", error(404, "not_found", "no such file /app/a.md"),
-        (errors.NotFound, 404, "not_found"), "no such file /app/a.md"),
+        (errors.NotFound, 404, "not_found"), NOT_FOUND),
     row("404-following-logs", "follow-logs", error(404, "not_found", f"no container {WAP_ID}"),
-        (errors.NotFound, 404, "not_found"), "no container <container>"),
+        (errors.NotFound, 404, "not_found"), NOT_FOUND),
     row("409", "stop", error(409, "conflict", f"container {WAP_ID} is already stopped"),
-        (errors.Conflict, 409, "conflict"), "container <container> is already stopped"),
+        (errors.Conflict, 409, "conflict"), "The container's state does not allow this"),
     row("409-update-in-progress", "update-image",
         error(409, "update_in_progress", "an image update is already running"),
-        (errors.UpdateInProgress, 409, "update_in_progress"), "an image update is already running"),
+        (errors.UpdateInProgress, 409, "update_in_progress"),
+        "An update of this container is already in progress"),
     row("412", "write-file",
         error(412, "precondition_failed", "If-Match does not match the current ETag"),
         (errors.PreconditionFailed, 412, "precondition_failed"),
-        "If-Match does not match the current ETag"),
+        "The file's current entity tag does not match If-Match"),
     row("413", "write-file", error(413, "payload_too_large", "at most 1 MiB can be written"),
-        (errors.PayloadTooLarge, 413, "payload_too_large"), "at most 1 MiB can be written"),
+        (errors.PayloadTooLarge, 413, "payload_too_large"),
+        "The content is larger than WAP Core accepts"),
     row("422-unknown-tag", "update-image",
         error(422, "unknown_tag", "armory/agent-runtime:9.9.9 is not in the registry"),
-        (errors.Unprocessable, 422, "unknown_tag"),
-        "armory/agent-runtime:9.9.9 is not in the registry"),
+        (errors.Unprocessable, 422, "unknown_tag"), "WAP Core's registry does not have this tag"),
     row("422-other", "update-env", error(422, "something_new", "not acceptable"),
-        (errors.Unprocessable, 422, "validation_failed"), "not acceptable"),
+        (errors.Unprocessable, 422, "validation_failed"), "WAP Core could not apply the request"),
     # -- a 2xx answer without the contract's shape (named by field, never by value)
     row("text", "start", httpx.Response(200, text="ok"), WAP_ERROR,
         MALFORMED + "it is not JSON"),
     row("array", "start", httpx.Response(200, json=["running"]), WAP_ERROR,
         MALFORMED + "the answer is not an object"),
+    row("deep", "start", httpx.Response(200, content=b"[" * 100_000), WAP_ERROR,
+        MALFORMED + "it is nested too deeply"),
     row("missing", "start", httpx.Response(200, json={"id": WAP_ID, "status": "running"}),
         WAP_ERROR, MALFORMED + "the answer lacks 'changedAt'"),
     row("wrong-type", "start", state(id=7), WAP_ERROR,
@@ -269,6 +274,40 @@ async def test_each_wap_failure_becomes_its_error_in_the_table(
     problem = json.dumps(raised.problem(), ensure_ascii=False)
     for secret in (WAP_ID, USERNAME, PASSWORD):
         assert secret not in problem
+
+
+WAP_WORDS = f"runtime of {WAP_ID} at 10.1.2.3 said no"
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "level"),
+    [
+        (500, "internal_error", "WARNING"),
+        (429, "slow_down", "WARNING"),
+        (404, "no_such_thing", "INFO"),
+        (409, "busy_now", "INFO"),
+        (400, "not_a_directory", "INFO"),
+    ],
+)
+async def test_what_wap_says_of_a_failure_is_logged_and_never_told_to_the_client(
+    wap: WapClient,
+    fake: respx.MockRouter,
+    caplog: pytest.LogCaptureFixture,
+    status: int,
+    code: str,
+    level: str,
+) -> None:
+    fake.get(f"{C}/files").mock(return_value=error(status, code, WAP_WORDS))
+    caplog.set_level("INFO", logger="service.adapters.wap_errors")
+
+    with pytest.raises(errors.ApiError) as caught:
+        await wap.list_container_files(WAP_ID, "/app")
+
+    problem = json.dumps(caught.value.problem(), ensure_ascii=False)
+    assert "said no" not in problem and "10.1.2.3" not in problem and code not in problem
+    logged = [r for r in caplog.records if r.name == "service.adapters.wap_errors"]
+    assert [r.levelname for r in logged] == [level]
+    assert WAP_WORDS in logged[0].getMessage() and str(status) in logged[0].getMessage()
 
 
 # -- retries -----------------------------------------------------------------------------------

@@ -19,7 +19,9 @@ import pytest
 
 from service.adapters import wap_wire
 from service.adapters.aiohttp_transport import AiohttpTransport
+from service.adapters.http1_transport import Http1Transport
 from service.adapters.wap_client import WapClient
+from service.settings import WAP_HTTP_TRANSPORTS
 from service.wap import LogOptions
 from tests.integration.test_wap_client import (
     AT,
@@ -242,8 +244,8 @@ def names(head: Head) -> list[str]:
 HTTPX_HEADERS = ["host", "accept", "accept-encoding", "connection", "user-agent"]
 
 
-@pytest.mark.parametrize("transport", ["aiohttp", "httpcore"])
-async def test_both_transports_send_the_prepared_head_and_nothing_more(
+@pytest.mark.parametrize("transport", WAP_HTTP_TRANSPORTS)
+async def test_every_transport_sends_the_prepared_head_and_nothing_more(
     recording: RecordingWap, transport: str
 ) -> None:
     settings = make_settings(wap_url=recording.url, wap_http_transport=transport)
@@ -265,10 +267,11 @@ async def test_both_transports_send_the_prepared_head_and_nothing_more(
     assert put.body == b"hi"
 
 
+@pytest.mark.parametrize("transport_class", [Http1Transport, AiohttpTransport])
 async def test_a_small_answer_that_arrived_whole_is_handed_over_as_its_bytes(
-    recording: RecordingWap,
+    recording: RecordingWap, transport_class: type[httpx.AsyncBaseTransport]
 ) -> None:
-    transport = AiohttpTransport()
+    transport = transport_class()
     try:
         url = f"{recording.url}/containers/x/health"
         response = await transport.handle_async_request(httpx.Request("GET", url))

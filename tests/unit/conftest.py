@@ -16,6 +16,7 @@ import pytest
 from service.domain import CAP_FILE_READ, CAP_FILE_WRITE, CAP_RESTART, AccessParameters
 from service.sessions import Caller
 from service.usecases.ownership import Ownership
+from service.usecases.streams import StreamBounds, StreamGate
 from tests.fakes.clock import FixedClock
 from tests.fakes.events import RecordingEventPublisher
 from tests.fakes.repository import FakeContainerRepository
@@ -38,6 +39,7 @@ class World:
     repository: FakeContainerRepository
     events: RecordingEventPublisher
     ownership: Ownership
+    streams: StreamGate
 
     def wap_id(self, container_id: str) -> str:
         return self.repository.containers[container_id].wap_id
@@ -88,4 +90,5 @@ def world() -> World:
             logs=("line 1", "line 2", "line 3"),
         )
     events = RecordingEventPublisher(clock=clock)
-    return World(clock, wap, repository, events, Ownership(repository))
+    streams = StreamGate(StreamBounds(per_account=2, max_seconds=60, idle_seconds=10))
+    return World(clock, wap, repository, events, Ownership(repository), streams)

@@ -7,6 +7,7 @@ choosing the token: these rules now live in ``service.http.credentials``.
 from __future__ import annotations
 
 import pytest
+from multidict import CIMultiDict
 
 from service import errors
 from service.http.credentials import presented_token
@@ -108,3 +109,27 @@ def test_a_bearer_token_on_a_state_changing_method_needs_no_rid() -> None:
 
 def test_a_bearer_token_on_a_state_changing_method_wins_over_a_cookie_without_rid() -> None:
     assert presented(authorization=f"Bearer {ALICE}", cookie=BOB, method="POST") == ALICE
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [f"Bearer {ALICE}", f"Bearer {BOB}"],
+        [f"Bearer {ALICE}", f"Bearer {ALICE}"],
+        [f"Bearer {ALICE}", "Basic YXJtb3J5OnB3"],
+    ],
+    ids=["two-tokens", "the-same-twice", "bearer-and-basic"],
+)
+def test_more_than_one_authorization_header_is_a_bad_request(values: list[str]) -> None:
+    headers = CIMultiDict([("Authorization", values[0]), ("authorization", values[1])])
+    with pytest.raises(errors.BadRequest) as refused:
+        presented_token(authorization=values[0], cookies={}, method="GET", headers=headers)
+    assert (refused.value.status, refused.value.instance_code) == (400, "invalid_request")
+
+
+def test_one_authorization_header_among_others_is_read() -> None:
+    headers = CIMultiDict([("Authorization", f"Bearer {ALICE}"), ("Accept", "*/*")])
+    token = presented_token(
+        authorization=f"Bearer {ALICE}", cookies={}, method="GET", headers=headers
+    )
+    assert token == ALICE

@@ -241,6 +241,27 @@ async def test_an_invalid_variable_name_is_refused_before_wap(world: World, name
     assert world.wap.calls == []
 
 
+@pytest.mark.parametrize(
+    "value", ["a\x00b", "\x00", "bell\x07", "esc\x1b[31m", "del\x7f", "\ud800"], ids=repr
+)
+async def test_a_value_with_nul_another_control_character_or_a_lone_surrogate_is_refused(
+    world: World, value: str
+) -> None:
+    before = dict(_env(world))
+    with pytest.raises(errors.Unprocessable) as refused:
+        await _patch_env(world)(ALICE, MINE, {"LOG_LEVEL": "debug", "NOTE": value})
+    assert (refused.value.status, refused.value.instance_code) == (422, "validation_failed")
+    assert [e.field for e in refused.value.errors] == ["body.NOTE"]
+    assert world.wap.calls == []
+    assert _env(world) == before
+
+
+async def test_a_value_may_hold_tabs_and_line_breaks(world: World) -> None:
+    pem = "-----BEGIN KEY-----\r\nabc\tdef\n-----END KEY-----\n"
+    outcome = await _patch_env(world)(ALICE, MINE, {"TLS_KEY": pem})
+    assert outcome.changed == ["TLS_KEY"] and _env(world)["TLS_KEY"] == pem
+
+
 async def test_names_with_underscores_digits_and_lower_case_are_valid(world: World) -> None:
     outcome = await _patch_env(world)(ALICE, MINE, {"_private": "1", "agent_v2": "2"})
     assert outcome.changed == ["_private", "agent_v2"]

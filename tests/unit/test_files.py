@@ -135,7 +135,9 @@ async def test_reading_a_missing_file_answers_wap_s_not_found(world: World) -> N
 
 async def test_an_opened_file_streams_its_bytes_and_closes(world: World) -> None:
     world.wap.chunk_size = 100
-    stream = await files.OpenFile(world.ownership, world.wap)(ALICE, MINE, "/app/data/blob.bin")
+    stream = await files.OpenFile(world.ownership, world.wap, world.streams)(
+        ALICE, MINE, "/app/data/blob.bin"
+    )
     assert (stream.size, stream.etag) == (256, etag_of(bytes(range(256))))
     assert world.wap.streams_open == 1
     chunks = [chunk async for chunk in stream]

@@ -95,6 +95,7 @@ def test_use_cases_and_ports_import_no_entrypoint_or_adapter() -> None:
 
 
 PORTS = {
+    "service.audit",
     "service.wap",
     "service.wap_types",
     "service.repository",

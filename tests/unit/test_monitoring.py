@@ -114,7 +114,8 @@ async def test_get_stats_asks_wap_about_the_containers_own_wap_id(world: World) 
 
 
 def _query(name: str, world: World) -> Any:
-    use_case = getattr(monitoring, name)(world.ownership, world.wap)
+    extra = (world.streams,) if name == "FollowLogs" else ()
+    use_case = getattr(monitoring, name)(world.ownership, world.wap, *extra)
     if name in ("ReadLogs", "FollowLogs"):
         return lambda caller, cid: use_case(caller, cid, log_options(None, None, False))
     return use_case
@@ -142,6 +143,27 @@ def test_log_options_default_to_the_last_hundred_lines() -> None:
 def test_log_options_keep_the_given_tail_since_and_timestamps() -> None:
     since = datetime(2026, 1, 1, tzinfo=UTC)
     assert log_options(7, since, True) == LogOptions(tail=7, since=since, timestamps=True)
+
+
+@pytest.mark.parametrize(
+    ("tail", "since", "field"),
+    [
+        (None, "2026-01-01T00:00:00Z\n", "query.since"),  # what openapi-core hands over
+        (None, datetime(2026, 1, 1), "query.since"),  # no offset
+        (0, None, "query.tail"),
+        (10_001, None, "query.tail"),
+        ("5", None, "query.tail"),
+        (True, None, "query.tail"),
+    ],
+    ids=repr,
+)
+def test_log_options_refuse_what_is_no_tail_or_moment_as_a_bad_request(
+    tail: object, since: object, field: str
+) -> None:
+    with pytest.raises(errors.BadRequest) as refused:
+        log_options(tail, since, False)
+    assert (refused.value.status, refused.value.instance_code) == (400, "invalid_request")
+    assert [e.field for e in refused.value.errors] == [field]
 
 
 async def test_read_logs_honours_tail(world: World) -> None:
@@ -180,7 +202,7 @@ async def test_read_logs_with_timestamps_prefixes_each_line(world: World) -> Non
 async def test_following_logs_gives_a_stream_of_lines_that_stays_open_until_closed(
     world: World,
 ) -> None:
-    stream = await FollowLogs(world.ownership, world.wap)(
+    stream = await FollowLogs(world.ownership, world.wap, world.streams)(
         ALICE, MINE, log_options(2, None, False)
     )
     assert world.wap.streams_open == 1
@@ -194,7 +216,7 @@ async def test_following_logs_gives_a_stream_of_lines_that_stays_open_until_clos
 
 
 async def test_a_followed_log_honours_its_options_and_closes_with_its_context(world: World) -> None:
-    async with await FollowLogs(world.ownership, world.wap)(
+    async with await FollowLogs(world.ownership, world.wap, world.streams)(
         BOB, THEIRS, log_options(None, None, True)
     ) as stream:
         lines = [line async for line in stream]

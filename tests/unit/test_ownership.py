@@ -55,9 +55,9 @@ CALLS = [
     ),
     UseCaseCall(
         "UpdateVersion",
-        lambda w, c, i: versions.UpdateVersion(w.ownership, w.repository, w.wap, w.events)(
-            c, i, "1.5.0"
-        ),
+        lambda w, c, i: versions.UpdateVersion(
+            w.ownership, w.repository, w.wap, w.events, stale_seconds=900
+        )(c, i, "1.5.0"),
     ),
     UseCaseCall(
         "ListFiles",
@@ -69,13 +69,15 @@ CALLS = [
     ),
     UseCaseCall(
         "ReadFile",
-        lambda w, c, i: files.ReadFile(
-            w.ownership, w.wap, max_file_bytes=MAX_BYTES, clock=w.clock
-        )(c, i, "/app/config/agent.yaml"),
+        lambda w, c, i: files.ReadFile(w.ownership, w.wap, max_file_bytes=MAX_BYTES, clock=w.clock)(
+            c, i, "/app/config/agent.yaml"
+        ),
     ),
     UseCaseCall(
         "OpenFile",
-        lambda w, c, i: files.OpenFile(w.ownership, w.wap)(c, i, "/app/config/agent.yaml"),
+        lambda w, c, i: files.OpenFile(w.ownership, w.wap, w.streams)(
+            c, i, "/app/config/agent.yaml"
+        ),
     ),
     UseCaseCall(
         "WriteFile",
@@ -91,11 +93,10 @@ CALLS = [
     ),
     UseCaseCall("GetHealth", lambda w, c, i: monitoring.GetHealth(w.ownership, w.wap)(c, i)),
     UseCaseCall("GetStats", lambda w, c, i: monitoring.GetStats(w.ownership, w.wap)(c, i)),
+    UseCaseCall("ReadLogs", lambda w, c, i: monitoring.ReadLogs(w.ownership, w.wap)(c, i, _logs())),
     UseCaseCall(
-        "ReadLogs", lambda w, c, i: monitoring.ReadLogs(w.ownership, w.wap)(c, i, _logs())
-    ),
-    UseCaseCall(
-        "FollowLogs", lambda w, c, i: monitoring.FollowLogs(w.ownership, w.wap)(c, i, _logs())
+        "FollowLogs",
+        lambda w, c, i: monitoring.FollowLogs(w.ownership, w.wap, w.streams)(c, i, _logs()),
     ),
     UseCaseCall(
         "ReadEnv",

@@ -52,7 +52,7 @@ def _read(w: World, container_id: str, path: str) -> Awaitable[object]:
 
 
 def _open(w: World, container_id: str, path: str) -> Awaitable[object]:
-    return files.OpenFile(w.ownership, w.wap)(ALICE, container_id, path)
+    return files.OpenFile(w.ownership, w.wap, w.streams)(ALICE, container_id, path)
 
 
 def _write(w: World, container_id: str, path: str) -> Awaitable[object]:
@@ -85,6 +85,12 @@ INVALID = {
     "dot-dot segment": "/app/config/../../etc/passwd",
     "trailing dot-dot": "/app/config/..",
     "NUL byte": "/app/config/agent.yaml\x00.txt",
+    "line feed": "/app/config/agent.yaml\n",
+    "carriage return": "/app/config/a\rb.yaml",
+    "escape": "/app/config/\x1b[31m.yaml",
+    "delete": "/app/config/a\x7f.yaml",
+    "C1 control": "/app/config/a\x85.yaml",
+    "lone surrogate": "/app/config/a\ud800.yaml",
     "backslash": "/app/config\\agent.yaml",
     "backslash traversal": "/app/config/..\\..\\etc",
     "encoded dot-dot": "/app/config/%2e%2e/%2e%2e/etc/passwd",

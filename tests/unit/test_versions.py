@@ -8,21 +8,32 @@ goes away.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable
 
 import pytest
 
 from service import errors
-from service.domain import VersionUpdate
+from service.domain import OwnedContainer, VersionUpdate
 from service.events import VERSION_UPDATE
+from service.sessions import Caller
+from service.usecases.ownership import Ownership
 from service.usecases.versions import ListVersions, UpdateVersion
 from service.wap_types import ImageUpdate
 from tests.fakes.wap import FakeWap
-from tests.unit.conftest import ALICE, IMAGE, MINE, World
+from tests.unit.conftest import ALICE, IMAGE, MINE, THEIRS, World
+
+STALE_SECONDS = 900.0
 
 
 def _update(world: World, wap: FakeWap | None = None) -> UpdateVersion:
-    return UpdateVersion(world.ownership, world.repository, wap or world.wap, world.events)
+    return UpdateVersion(
+        world.ownership,
+        world.repository,
+        wap or world.wap,
+        world.events,
+        stale_seconds=STALE_SECONDS,
+    )
 
 
 def _announced(world: World) -> list[dict[str, object]]:
@@ -239,3 +250,141 @@ async def test_an_update_torn_down_inside_wap_is_recorded_as_interrupted(world: 
     assert update.finished_at == world.clock.moment()
     assert world.repository.containers[MINE].tag == "1.4.0"
     assert _announced(world) == [_announcement("updating"), _announcement("failed")]
+
+
+# --- UpdateVersion: a compare-and-set on the tag, and stale records ---------------------
+
+
+class _StaleOwnership(Ownership):
+    """Answers the container as it was when built, as a cache that has not caught up
+    with a change would."""
+
+    def __init__(self, world: World) -> None:
+        super().__init__(world.repository)
+        self.snapshot = world.repository.containers[MINE]
+
+    async def container(self, caller: Caller, container_id: str) -> OwnedContainer:
+        return self.snapshot
+
+
+def _from_stale_answers(world: World) -> UpdateVersion:
+    return UpdateVersion(
+        _StaleOwnership(world),
+        world.repository,
+        world.wap,
+        world.events,
+        stale_seconds=STALE_SECONDS,
+    )
+
+
+async def test_an_update_begun_from_a_stale_answer_records_the_tag_really_run(
+    world: World,
+) -> None:
+    update = _from_stale_answers(world)  # it answers tag 1.4.0 throughout
+    await update(ALICE, MINE, "1.5.0")
+    world.events.published.clear()
+
+    with pytest.raises(errors.Conflict) as caught:
+        await update(ALICE, MINE, "1.5.0")  # what the container runs by now
+    assert (type(caught.value), caught.value.instance_code) == (errors.Conflict, "conflict")
+    assert len(world.wap.calls_to("update_container_image")) == 1
+    assert world.events.published == []
+
+    moved_back = await update(ALICE, MINE, "1.3.0")
+    assert (moved_back.old_tag, moved_back.new_tag) == ("1.5.0", "1.3.0")
+    assert [(e["oldTag"], e["status"]) for e in _announced(world)] == [
+        ("1.5.0", "updating"),
+        ("1.5.0", "completed"),
+    ]
+
+
+@pytest.mark.parametrize("overlapping", [True, False], ids=["at-once", "one-after-another"])
+async def test_of_fifty_requests_from_the_same_answer_exactly_one_updates(
+    world: World, overlapping: bool
+) -> None:
+    update = _from_stale_answers(world)
+    if overlapping:
+        outcomes = await asyncio.gather(
+            *(update(ALICE, MINE, "1.5.0") for _ in range(50)), return_exceptions=True
+        )
+    else:  # each begins after the one before has finished: the answer is stale by then
+        outcomes = []
+        for _ in range(50):
+            try:
+                outcomes.append(await update(ALICE, MINE, "1.5.0"))
+            except errors.ApiError as exc:
+                outcomes.append(exc)
+
+    won = [o for o in outcomes if isinstance(o, VersionUpdate)]
+    refused = [o for o in outcomes if isinstance(o, errors.Conflict)]
+    assert len(won) == 1 and len(refused) == 49
+    assert {(r.status, r.instance_code) for r in refused} <= {
+        (409, "update_in_progress"),
+        (409, "conflict"),
+    }
+    assert (won[0].status, won[0].old_tag) == ("completed", "1.4.0")
+    assert len(world.wap.calls_to("update_container_image")) == 1
+    assert _announced(world) == [_announcement("updating"), _announcement("completed")]
+    assert list(world.repository.updates.values()) == won
+
+
+def _left_updating(world: World, *, age: float) -> VersionUpdate:
+    """An update a process began ``age`` seconds ago and never finished (it stopped)."""
+    began = world.clock.moment()
+    update = VersionUpdate(
+        id="0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
+        container_id=MINE,
+        image=IMAGE,
+        old_tag="1.4.0",
+        new_tag="1.3.0",
+        status="updating",
+        requested_by="alice",
+        started_at=began,
+    )
+    world.repository.updates[update.id] = update
+    world.clock.advance(age)
+    return update
+
+
+async def test_an_update_left_updating_past_the_timeout_is_interrupted_and_no_longer_blocks(
+    world: World,
+) -> None:
+    left = _left_updating(world, age=STALE_SECONDS + 1)
+
+    done = await _update(world)(ALICE, MINE, "1.5.0")
+
+    assert (done.status, done.old_tag) == ("completed", "1.4.0")
+    interrupted = world.repository.updates[left.id]
+    assert (interrupted.status, interrupted.finished_at) == ("interrupted", world.clock.moment())
+    assert interrupted.error is not None and "900 s" in interrupted.error
+    assert _announced(world) == [
+        {"containerId": MINE, "oldTag": "1.4.0", "newTag": "1.3.0", "status": "interrupted"},
+        _announcement("updating"),
+        _announcement("completed"),
+    ]
+    history = await ListVersions(world.ownership, world.repository)(ALICE, MINE)
+    assert [(u.id, u.status) for u in history.history] == [
+        (done.id, "completed"),
+        (left.id, "interrupted"),
+    ]
+
+
+async def test_an_update_updating_for_less_than_the_timeout_still_blocks(world: World) -> None:
+    left = _left_updating(world, age=STALE_SECONDS - 1)
+
+    with pytest.raises(errors.UpdateInProgress):
+        await _update(world)(ALICE, MINE, "1.5.0")
+
+    assert world.repository.updates == {left.id: left}
+    assert world.wap.calls == []
+    assert world.events.published == []
+
+
+async def test_a_stale_update_of_another_container_is_left_alone(world: World) -> None:
+    theirs = dataclasses.replace(
+        _left_updating(world, age=STALE_SECONDS + 1), container_id=THEIRS
+    )
+    world.repository.updates[theirs.id] = theirs
+
+    assert (await _update(world)(ALICE, MINE, "1.5.0")).status == "completed"
+    assert world.repository.updates[theirs.id] == theirs
