@@ -187,6 +187,18 @@ def main() -> int:
         if core:
             calls = core[0]["supertokens_core_calls"]
             p.append(f"SuperTokens core calls during the measured rounds: {calls}")
+            queries = core[0].get("our_database_queries")
+            if queries is not None:
+                served = sum(
+                    r["requests"]
+                    for r in lines(out / "results.jsonl")
+                    if r.get("name") in ("ours", "ours-rot")
+                )
+                per = f" ({queries / served:.4f} per request)" if served else ""
+                p.append(
+                    "Database round trips of ours (ours, ours-rot) during the measured rounds: "
+                    f"{queries} for {served} requests{per}"
+                )
 
     if stream:
         p.append("")
