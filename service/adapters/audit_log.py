@@ -15,7 +15,6 @@ and never stops another system from deleting one.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -25,7 +24,7 @@ from typing import Any, TypeVar
 from pony import orm
 
 from service import metrics
-from service.adapters.database import DatabaseTarget, OutageGate, unavailable
+from service.adapters.database import DatabaseTarget, OutageGate, in_session
 from service.audit import AbstractAuditLog, AuditEntry, AuditPosition, AuditTarget
 
 T = TypeVar("T")
@@ -110,14 +109,7 @@ class PonyAuditLog(AbstractAuditLog):
 
         def run() -> T:
             queries.inc()
-            try:
-                with orm.db_session:
-                    return work(trail)
-            except Exception as exc:
-                if unavailable(exc):
-                    with contextlib.suppress(Exception):
-                        trail.db.disconnect()
-                raise
+            return in_session(trail.db, lambda: work(trail))
 
         return await self._gate.run(lambda: self._run(run))
 

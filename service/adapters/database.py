@@ -11,6 +11,7 @@ tells a driver's "cannot reach the database" from a query the database refused;
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -115,6 +116,20 @@ class DatabaseTarget:
             dbname=self.database,
             **{**POSTGRES_OUTAGE_OPTIONS, **options},
         )
+
+
+def in_session(db: orm.Database, work: Callable[[], T]) -> T:
+    """``work()`` in one Pony ``db_session`` (on the calling thread: a pool thread). When
+    the database went away meanwhile, this thread's connection is closed as well: Pony
+    drops most broken connections itself; this covers the rest."""
+    try:
+        with orm.db_session:
+            return work()
+    except Exception as exc:
+        if unavailable(exc):
+            with contextlib.suppress(Exception):
+                db.disconnect()
+        raise
 
 
 def unavailable(exc: BaseException) -> bool:

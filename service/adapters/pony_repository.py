@@ -14,7 +14,6 @@ on that thread opens a new one once the database is back.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -25,7 +24,7 @@ from pony import orm
 
 from service import errors, metrics
 from service.adapters import rows
-from service.adapters.database import DatabaseTarget, OutageGate, unavailable
+from service.adapters.database import DatabaseTarget, OutageGate, in_session
 from service.adapters.pony_entities import Entities, open_database, utcnow
 from service.domain import (
     COMPLETED,
@@ -93,15 +92,7 @@ class PonyContainerRepository(AbstractContainerRepository):
 
         def run() -> T:
             queries.inc()  # a round trip (or a few statements in one transaction)
-            try:
-                with orm.db_session:
-                    return work(e)
-            except Exception as exc:
-                if unavailable(exc):
-                    # Pony drops most broken connections itself; this covers the rest.
-                    with contextlib.suppress(Exception):
-                        e.db.disconnect()
-                raise
+            return in_session(e.db, lambda: work(e))
 
         return await self._gate.run(lambda: self._run(run))
 
