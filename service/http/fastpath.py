@@ -38,6 +38,7 @@ from service.http.schema_subset import (
     Bounds,
     NotCompilable,
     deref,
+    ecma_pattern,
     is_json,
     validator,
     walk,
@@ -80,6 +81,12 @@ MAX_JSON_MEMBERS = 1000
 _STRUCTURE = '"[]{},'  # a string, openers and closers, and the separator of members
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# A string parameter's schema made only of these is also checked in plain Python first.
+_PLAIN_STRING_KEYS = ANNOTATIONS | {"type", "format", "pattern", "minLength", "maxLength", "enum"}
+# The canonical text of a UUID: what jsonschema's and openapi-core's uuid checks both take.
+_CANONICAL_UUID = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
 
 
 def json_beyond_limits(text: str) -> str | None:
@@ -198,6 +205,7 @@ class _Param:
         if self.fmt is not None and (kind != "string" or self.fmt not in _FORMATS):
             raise NotCompilable(f"parameter format {self.fmt!r}")
         self.cast, self.validator = _caster(kind), validator(schema)
+        self.plain = _plain_string(schema) if kind == "string" else None
         self.default = _MISSING
         if "default" in schema:  # openapi-core validates and unmarshals it
             if is_json(schema["default"]) and self.validator.is_valid(schema["default"]):
@@ -208,10 +216,38 @@ class _Param:
     def read(self, raw: str) -> Any:
         if raw == "" and self.where == "query":
             return _MISSING  # openapi-core refuses an empty query value
+        if self.plain is not None and self.plain(raw):
+            return _format(self.fmt, raw)
         value = self.cast(raw)
         if value is _MISSING or not self.validator.is_valid(value):
             return _MISSING
         return _format(self.fmt, value)
+
+
+def _plain_string(schema: Mapping[str, Any]) -> Callable[[str], bool] | None:
+    """For a string schema of only a pattern, lengths, an enum of strings and the uuid
+    format: a check in plain Python that takes only values the validator takes (what it
+    refuses goes on to the validator, the authority). ``None`` for any other schema."""
+    if set(schema) - _PLAIN_STRING_KEYS or schema.get("format") not in (None, "uuid"):
+        return None
+    enum = schema.get("enum")
+    if enum is not None and not all(isinstance(v, str) for v in enum):
+        return None
+    pattern = ecma_pattern(schema["pattern"]).search if "pattern" in schema else None
+    uuid = schema.get("format") == "uuid"
+    shortest, longest = schema.get("minLength", 0), schema.get("maxLength")
+    allowed = frozenset(enum) if enum is not None else None
+
+    def plain(raw: str) -> bool:
+        return (
+            shortest <= len(raw)
+            and (longest is None or len(raw) <= longest)
+            and (allowed is None or raw in allowed)
+            and (pattern is None or pattern(raw) is not None)
+            and (not uuid or _CANONICAL_UUID.fullmatch(raw) is not None)
+        )
+
+    return plain
 
 
 class _Body:

@@ -235,3 +235,47 @@ def test_an_operations_parameter_overrides_the_path_items_as_in_openapi_core() -
         agree(fast, slow)
         assert (fast is not None) is accepted and isinstance(slow, ValidRequest) is accepted
         assert fast is None or fast["query"] == {"q": value}
+
+
+# String parameters of only a pattern, lengths, an enum and the uuid format are first
+# checked in plain Python (``fastpath._plain_string``): it must accept only what the
+# validator accepts, and leave the rest to it.
+_UUID_TEXT = "9b2f6c1e-4d3a-4f8b-a6e2-0c5d7e8f9a1b"
+PLAIN = [
+    ({"type": "string", "format": "uuid"}, _UUID_TEXT),
+    ({"type": "string", "format": "uuid"}, _UUID_TEXT.upper()),
+    ({"type": "string", "format": "uuid"}, "{" + _UUID_TEXT + "}"),
+    ({"type": "string", "format": "uuid"}, "urn:uuid:" + _UUID_TEXT),
+    ({"type": "string", "format": "uuid"}, _UUID_TEXT.replace("-", "")),
+    ({"type": "string", "format": "uuid"}, _UUID_TEXT + "\n"),
+    ({"type": "string", "format": "uuid"}, _UUID_TEXT[:-1] + "g"),
+    ({"type": "string", "pattern": "^[a-z]+$"}, "abc"),
+    ({"type": "string", "pattern": "^[a-z]+$"}, "abc\n"),
+    ({"type": "string", "pattern": "b"}, "abc"),
+    ({"type": "string", "minLength": 2, "maxLength": 3}, "ab"),
+    ({"type": "string", "minLength": 2, "maxLength": 3}, "a"),
+    ({"type": "string", "minLength": 2, "maxLength": 3}, "abcd"),
+    ({"type": "string", "maxLength": 2}, "\U0001f600\U0001f600"),
+    ({"type": "string", "enum": ["a", "b"]}, "b"),
+    ({"type": "string", "enum": ["a", "b"]}, "c"),
+    ({"type": "string", "enum": ["a", "b"], "pattern": "a"}, "b"),
+]
+
+
+@pytest.mark.parametrize(("param", "value"), PLAIN)
+def test_a_plain_string_parameter_is_checked_as_the_validator_checks_it(
+    param: dict[str, Any], value: str
+) -> None:
+    contract = Contract(_spec(param=param))
+    compiled = contract._fast["op"]
+    assert compiled.params[0].plain is not None  # the plain check is what is under test
+    fast, slow = both(contract, "op", {}, [("q", value)])
+    agree(fast, slow)
+    assert (fast is None) == (not isinstance(slow, ValidRequest))
+
+
+def test_a_string_parameter_with_other_keywords_has_no_plain_check() -> None:
+    spec = _spec(param={"type": "string", "format": "date-time"})
+    assert compile_operations(spec)["op"].params[0].plain is None
+    spec = _spec(param={"type": "string", "enum": ["a", 1]})
+    assert compile_operations(spec)["op"].params[0].plain is None
