@@ -34,6 +34,12 @@ free connection), ``connect`` (TCP and TLS), ``write`` (each wait for the socket
 httpcore's: ``ConnectError``/``ConnectTimeout``, ``PoolTimeout``, ``WriteError``/
 ``WriteTimeout``, ``ReadTimeout``, ``RemoteProtocolError`` (closed before or inside an
 answer, or a malformed one), ``ReadError``, ``UnsupportedProtocol``.
+
+``extensions["deadline"]`` (a ``Deadline``, ours) bounds the whole exchange besides: every
+wait (for a connection, the connect, the socket to drain, each read until the answer's
+last byte) ends at it at the latest, with ``DeadlinePassed``. So a caller needs no timer
+of its own around the call; and a read waits with one timer handle for both, which fails
+its waiter (no ``asyncio.timeout``, which cancels and uncancels the task).
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ import select
 import ssl
 import time
 from collections.abc import AsyncIterator
+from typing import NamedTuple
 
 import httptools
 import httpx
@@ -58,6 +65,31 @@ _DEFAULT_PORTS = {b"http": 80, b"https": 443}
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # a method (RFC 9110 token)
 
 Origin = tuple[bytes, bytes, int]
+
+
+class DeadlinePassed(httpx.TimeoutException):
+    """The exchange did not end by its ``Deadline``."""
+
+
+class Deadline(NamedTuple):
+    """When an exchange must have ended (the event loop's clock), and the seconds it had."""
+
+    at: float
+    seconds: float
+
+    def passed(self, request: httpx.Request) -> DeadlinePassed:
+        return DeadlinePassed(
+            f"WAP Core did not complete its answer within {self.seconds:g} s.", request=request
+        )
+
+
+def _bounded(timeout: float | None, deadline: Deadline | None) -> tuple[float | None, bool]:
+    """How long a wait may last: ``timeout``, or what is left until ``deadline`` if that
+    comes first (then ``True``)."""
+    if deadline is None:
+        return timeout, False
+    left = max(deadline.at - asyncio.get_running_loop().time(), 0.0)
+    return (left, True) if timeout is None or left <= timeout else (timeout, False)
 
 
 class Http1Transport(httpx.AsyncBaseTransport):
@@ -89,16 +121,18 @@ class Http1Transport(httpx.AsyncBaseTransport):
             raise httpx.UnsupportedProtocol(f"cannot send a {scheme!r} request", request=request)
         if request.method == "HEAD":
             raise httpx.UnsupportedProtocol("HEAD is not supported", request=request)
-        timeouts: dict[str, float | None] = request.extensions.get("timeout", {})
+        extensions = request.extensions
+        timeouts: dict[str, float | None] = extensions.get("timeout", {})
+        deadline: Deadline | None = extensions.get("deadline")
         origin: Origin = (scheme, url.raw_host, url.port or _DEFAULT_PORTS[scheme])
         head, closing = _head(request)
-        connection = await self._acquire(origin, timeouts, request)
+        connection = await self._acquire(origin, timeouts, request, deadline)
         if closing:
             connection.reusable_after = False  # our side does not keep it alive
         try:
-            exchange = connection.begin(request, timeouts.get("read"))
+            exchange = connection.begin(request, timeouts.get("read"), deadline)
             try:
-                await connection.send(head, request, timeouts.get("write"))
+                await connection.send(head, request, timeouts.get("write"), deadline)
             except httpx.WriteError:
                 if not exchange.headers_done:  # WAP may have answered (a refusal) and closed
                     raise
@@ -125,7 +159,11 @@ class Http1Transport(httpx.AsyncBaseTransport):
     # -- the pool ------------------------------------------------------------------------------
 
     async def _acquire(
-        self, origin: Origin, timeouts: dict[str, float | None], request: httpx.Request
+        self,
+        origin: Origin,
+        timeouts: dict[str, float | None],
+        request: httpx.Request,
+        deadline: Deadline | None,
     ) -> _Connection:
         while True:
             connection = self._idle_connection(origin)
@@ -134,17 +172,20 @@ class Http1Transport(httpx.AsyncBaseTransport):
             if self._limit is None or self._count < self._limit:
                 self._count += 1
                 try:
-                    return await self._connect(origin, timeouts.get("connect"), request)
+                    return await self._connect(origin, timeouts.get("connect"), request, deadline)
                 except BaseException:
                     self._free_slot()
                     raise
             waiter: asyncio.Future[_Connection | None] = asyncio.get_running_loop().create_future()
             self._waiters.append((origin, waiter))
+            seconds, late = _bounded(timeouts.get("pool"), deadline)
             try:
-                async with asyncio.timeout(timeouts.get("pool")):
+                async with asyncio.timeout(seconds):
                     handed = await waiter
             except TimeoutError as exc:
                 self._drop_waiter(waiter)
+                if late and deadline is not None:
+                    raise deadline.passed(request) from exc
                 raise httpx.PoolTimeout(
                     "no free connection to WAP in time", request=request
                 ) from exc
@@ -159,7 +200,7 @@ class Http1Transport(httpx.AsyncBaseTransport):
                 handed.abort(keep_slot=True)  # the server is closing it: its slot is ours
             # A slot was freed for this waiter: open a connection in it.
             try:
-                return await self._connect(origin, timeouts.get("connect"), request)
+                return await self._connect(origin, timeouts.get("connect"), request, deadline)
             except BaseException:
                 self._free_slot()
                 raise
@@ -175,15 +216,20 @@ class Http1Transport(httpx.AsyncBaseTransport):
         return None
 
     async def _connect(
-        self, origin: Origin, timeout: float | None, request: httpx.Request
+        self,
+        origin: Origin,
+        timeout: float | None,
+        request: httpx.Request,
+        deadline: Deadline | None,
     ) -> _Connection:
         scheme, host, port = origin
         loop = asyncio.get_running_loop()
         tls: ssl.SSLContext | None = None
         if scheme == b"https":
             tls = self._ssl = self._ssl or ssl.create_default_context()
+        seconds, late = _bounded(timeout, deadline)
         try:
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(seconds):
                 _, connection = await loop.create_connection(
                     lambda: _Connection(self, origin),
                     host.decode("ascii"),
@@ -192,6 +238,8 @@ class Http1Transport(httpx.AsyncBaseTransport):
                     server_hostname=host.decode("ascii") if tls else None,
                 )
         except TimeoutError as exc:
+            if late and deadline is not None:
+                raise deadline.passed(request) from exc
             raise httpx.ConnectTimeout("timed out connecting to WAP", request=request) from exc
         except (OSError, ssl.SSLError, UnicodeError) as exc:
             raise httpx.ConnectError(str(exc) or type(exc).__name__, request=request) from exc
@@ -263,6 +311,7 @@ class _Exchange:
     __slots__ = (
         "request",
         "read_timeout",
+        "deadline",
         "status",
         "reason",
         "headers",
@@ -276,9 +325,12 @@ class _Exchange:
         "keep_alive",
     )
 
-    def __init__(self, request: httpx.Request, read_timeout: float | None) -> None:
+    def __init__(
+        self, request: httpx.Request, read_timeout: float | None, deadline: Deadline | None
+    ) -> None:
         self.request = request
         self.read_timeout = read_timeout
+        self.deadline = deadline
         self.status = 0
         self.reason = b""
         self.headers: list[tuple[bytes, bytes]] = []
@@ -297,15 +349,32 @@ class _Exchange:
             waiter.set_result(None)
 
     async def wait(self) -> None:
-        """Until the parser delivers more (or fails), within the read timeout."""
-        self.waiter = waiter = asyncio.get_running_loop().create_future()
+        """Until the parser delivers more (or fails), within the read timeout and the
+        deadline: one timer handle, which fails the waiter when it fires."""
+        loop = asyncio.get_running_loop()
+        self.waiter = waiter = loop.create_future()
+        read, deadline = self.read_timeout, self.deadline
+        timer = None
+        if read is not None or deadline is not None:
+            at = None if read is None else loop.time() + read
+            late = deadline is not None and (at is None or deadline.at <= at)
+            when = deadline.at if deadline is not None and late else at
+            timer = loop.call_at(when, self._expire, waiter, late)  # type: ignore[arg-type]
         try:
-            async with asyncio.timeout(self.read_timeout):
-                await waiter
-        except TimeoutError as exc:
-            raise httpx.ReadTimeout("WAP did not answer in time", request=self.request) from exc
+            await waiter
         finally:
             self.waiter = None
+            if timer is not None:
+                timer.cancel()
+
+    def _expire(self, waiter: asyncio.Future[None], late: bool) -> None:
+        if waiter.done():
+            return
+        if late and self.deadline is not None:
+            waiter.set_exception(self.deadline.passed(self.request))
+        else:
+            late_answer = httpx.ReadTimeout("WAP did not answer in time", request=self.request)
+            waiter.set_exception(late_answer)
 
     async def headers_received(self) -> None:
         while not self.headers_done:
@@ -360,12 +429,20 @@ class _Connection(asyncio.Protocol):
         # not yet seen by the loop. httpcore checks the same before reusing a connection.
         return self._poll is None or not self._poll.poll(0)
 
-    def begin(self, request: httpx.Request, read_timeout: float | None) -> _Exchange:
-        self.exchange = exchange = _Exchange(request, read_timeout)
+    def begin(
+        self, request: httpx.Request, read_timeout: float | None, deadline: Deadline | None
+    ) -> _Exchange:
+        self.exchange = exchange = _Exchange(request, read_timeout, deadline)
         self.sending = True
         return exchange
 
-    async def send(self, head: bytes, request: httpx.Request, timeout: float | None) -> None:
+    async def send(
+        self,
+        head: bytes,
+        request: httpx.Request,
+        timeout: float | None,
+        deadline: Deadline | None,
+    ) -> None:
         transport = self.transport
         if transport is None or self.closed:
             raise httpx.RemoteProtocolError("WAP closed the connection", request=request)
@@ -377,7 +454,7 @@ class _Connection(asyncio.Protocol):
             else:
                 transport.write(head)
                 transport.write(content)
-            await self._drained(request, timeout)
+            await self._drained(request, timeout, deadline)
             return
         if not isinstance(stream, httpx.AsyncByteStream):
             raise httpx.UnsupportedProtocol("a synchronous body cannot be sent", request=request)
@@ -391,21 +468,26 @@ class _Connection(asyncio.Protocol):
                     transport.writelines((b"%x\r\n" % len(chunk), chunk, _CRLF))
                 else:
                     transport.write(chunk)
-                await self._drained(request, timeout)
+                await self._drained(request, timeout, deadline)
         if chunked:
             transport.write(b"0\r\n\r\n")
-        await self._drained(request, timeout)
+        await self._drained(request, timeout, deadline)
 
-    async def _drained(self, request: httpx.Request, timeout: float | None) -> None:
+    async def _drained(
+        self, request: httpx.Request, timeout: float | None, deadline: Deadline | None
+    ) -> None:
         if self.closed:
             raise httpx.WriteError("WAP closed the connection while sending", request=request)
         if not self._paused_writing:
             return
         self._drain = drain = asyncio.get_running_loop().create_future()
+        seconds, late = _bounded(timeout, deadline)
         try:
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(seconds):
                 await drain
         except TimeoutError as exc:
+            if late and deadline is not None:
+                raise deadline.passed(request) from exc
             raise httpx.WriteTimeout("timed out sending to WAP", request=request) from exc
         finally:
             self._drain = None

@@ -16,7 +16,10 @@ file read), which hold their connection for as long as they last, have their own
 (``WAP_STREAM_CONNECTIONS``), so that streams can never starve the calls. Every call
 completes within ``WAP_DEADLINE`` (connect, send, headers and the whole body, however
 slowly WAP drips it: 504 beyond it) besides the per-read timeouts; a stream's headers
-are due within it, its body is bounded by ``usecases.streams``.
+are due within it, its body is bounded by ``usecases.streams``. ``Http1Transport`` keeps
+the deadline itself (``extensions["deadline"]``: each of its waits ends there at the
+latest), so a call over it sets no timer of its own; over the others ``asyncio.timeout``
+does it.
 
 Why not ``httpx.AsyncClient.send``: for a client that sends no cookies, follows no
 redirects and has its one header prepared, its per-request work (a cookie jar fed
@@ -53,7 +56,7 @@ from service.adapters import wap_answers as answers
 from service.adapters import wap_errors
 from service.adapters import wap_wire as wire
 from service.adapters.aiohttp_transport import AiohttpTransport
-from service.adapters.http1_transport import Http1Transport
+from service.adapters.http1_transport import Deadline, Http1Transport
 from service.request_context import CURRENT
 from service.settings import Settings
 from service.wap import AbstractWap, LogOptions, Stream
@@ -103,6 +106,7 @@ class WapClient(AbstractWap):
         self._transport = transport
         self._transport_kind = settings.wap_http_transport
         self._http: httpx.AsyncBaseTransport | None = None  # while started
+        self._keeps_deadlines = False  # whether ``_http`` keeps a call's deadline itself
         self._streams: httpx.AsyncBaseTransport | None = None  # streams' own pool
         self._requests = wire.Requests(
             settings.wap_url,
@@ -121,6 +125,7 @@ class WapClient(AbstractWap):
         if self._http is None:
             self._http = self._transport or self._new_transport(self._limits)
             self._streams = self._transport or self._new_transport(self._stream_limits)
+            self._keeps_deadlines = isinstance(self._http, Http1Transport)
 
     def _new_transport(self, limits: httpx.Limits) -> httpx.AsyncBaseTransport:
         if self._transport_kind == "http1":
@@ -162,16 +167,15 @@ class WapClient(AbstractWap):
     async def read_container_file(
         self, wap_id: str, path: str, *, max_bytes: int
     ) -> wap_types.FileContent:
-        try:
-            async with asyncio.timeout(self._deadline):
-                response = await self._send("GET", wap_id, "files/read", params={"path": path})
-                announced = answers.content_length(response.headers)
-                if announced is not None and announced > max_bytes:
-                    await response.aclose()
-                    raise wap_errors.file_too_large(path, max_bytes, announced)
-                content = await wire.read(response, limit=max_bytes)
-        except TimeoutError as exc:
-            raise self._late("GET", wap_id, "files/read") from exc
+        def too_large(response: httpx.Response) -> errors.ApiError | None:
+            announced = answers.content_length(response.headers)
+            if announced is not None and announced > max_bytes:
+                return wap_errors.file_too_large(path, max_bytes, announced)
+            return None
+
+        response, content = await self._read(
+            "GET", wap_id, "files/read", max_bytes, params={"path": path}, refuse=too_large
+        )
         if content is None:
             raise wap_errors.file_too_large(path, max_bytes)
         return wap_types.FileContent(
@@ -229,24 +233,14 @@ class WapClient(AbstractWap):
         # The one operation of contracts/wap.yaml that names no container (WAP's root is
         # not in the contract): a 2xx proves WAP is there and takes our credentials. The
         # body is read, so the connection goes back to the pool, but never parsed.
-        try:
-            async with asyncio.timeout(self._deadline):
-                response = await self._send("GET", None, "health")
-                await wire.read(response, limit=_MAX_ANSWER_BODY)
-        except TimeoutError as exc:
-            raise self._late("GET", None, "health") from exc
+        await self._read("GET", None, "health", _MAX_ANSWER_BODY)
 
     async def get_container_stats(self, wap_id: str) -> wap_types.ContainerStats:
         return await self._call("GET", wap_id, "stats", answers.container_stats)
 
     async def get_container_logs(self, wap_id: str, options: LogOptions) -> list[str]:
         params = wire.log_params(options, follow=False)
-        try:
-            async with asyncio.timeout(self._deadline):
-                response = await self._send("GET", wap_id, "logs", params=params)
-                body = await wire.read(response, limit=_MAX_ANSWER_BODY)
-        except TimeoutError as exc:
-            raise self._late("GET", wap_id, "logs") from exc
+        _, body = await self._read("GET", wap_id, "logs", _MAX_ANSWER_BODY, params=params)
         if body is None:
             raise wap_errors.answer_too_large("log answer")
         return answers.log_lines(body)
@@ -285,26 +279,64 @@ class WapClient(AbstractWap):
     ) -> _T:
         """Send a request whose 2xx answer is JSON, and parse that answer with ``parse``;
         all of it within the deadline."""
-        try:
-            async with asyncio.timeout(self._deadline):
-                response = await self._send(
-                    method,
-                    wap_id,
-                    action,
-                    params=params,
-                    json=json,
-                    content=content,
-                    headers=headers,
-                )
-                body = await wire.read(response, limit=_MAX_ANSWER_BODY)
-        except TimeoutError as exc:
-            raise self._late(method, wap_id, action) from exc
+        _, body = await self._read(
+            method,
+            wap_id,
+            action,
+            _MAX_ANSWER_BODY,
+            params=params,
+            json=json,
+            content=content,
+            headers=headers,
+        )
         if body is None:
             raise wap_errors.answer_too_large()
         try:
             return answers.json_answer(body, parse)
         except answers.Malformed as exc:
             raise wap_errors.malformed_answer(method, action, exc) from exc
+
+    async def _read(
+        self,
+        method: str,
+        wap_id: str | None,
+        action: str,
+        limit: int,
+        *,
+        refuse: Callable[[httpx.Response], errors.ApiError | None] | None = None,
+        **options: Any,
+    ) -> tuple[httpx.Response, bytes | None]:
+        """Send a request and read its whole 2xx answer (``None`` if longer than ``limit``,
+        or the error ``refuse`` finds in its headers), all within the deadline. A transport
+        that keeps deadlines (``Http1Transport``) is given it, and no timer is set here."""
+        if self._keeps_deadlines:
+            at = asyncio.get_running_loop().time() + self._deadline
+            options["deadline"] = Deadline(at, self._deadline)
+            return await self._send_and_read(method, wap_id, action, limit, refuse, options)
+        try:
+            async with asyncio.timeout(self._deadline):
+                return await self._send_and_read(method, wap_id, action, limit, refuse, options)
+        except TimeoutError as exc:
+            raise self._late(method, wap_id, action) from exc
+
+    async def _send_and_read(
+        self,
+        method: str,
+        wap_id: str | None,
+        action: str,
+        limit: int,
+        refuse: Callable[[httpx.Response], errors.ApiError | None] | None,
+        options: dict[str, Any],
+    ) -> tuple[httpx.Response, bytes | None]:
+        response = await self._send(method, wap_id, action, **options)
+        if refuse is not None and (refused := refuse(response)) is not None:
+            await response.aclose()
+            raise refused
+        try:
+            return response, await wire.read(response, limit=limit)
+        except errors.UpstreamTimeout as exc:  # dripped past the deadline (or a read timeout)
+            metrics.wap_call(wire.operation_id(method, wap_id, action)).failed(exc.instance_code)
+            raise
 
     def _late(self, method: str, wap_id: str | None, action: str) -> errors.UpstreamTimeout:
         late = errors.UpstreamTimeout(
@@ -371,6 +403,7 @@ class WapClient(AbstractWap):
         content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: httpx.Timeout | None = None,
+        deadline: Deadline | None = None,
         stream: bool = False,
     ) -> httpx.Response:
         """Send a request; return the 2xx response with its body unread (the caller closes it).
@@ -391,6 +424,7 @@ class WapClient(AbstractWap):
                 content=content,
                 headers=headers,
                 timeout=timeout,
+                deadline=deadline,
             )
         except (httpx.InvalidURL, httpx.HTTPError) as exc:
             raise wap_errors.transport_error(exc, answered=False) from exc

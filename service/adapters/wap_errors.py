@@ -39,6 +39,7 @@ from typing import Final
 import httpx
 
 from service import errors
+from service.adapters.http1_transport import DeadlinePassed
 from service.adapters.wap_answers import Malformed
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,8 @@ _MAX_LOGGED = 500  # characters of WAP's words in our log
 def transport_error(exc: Exception, *, answered: bool) -> errors.ApiError:
     """The error for an exception raised while sending (``answered=False``) or while
     reading the answer's body (``answered=True``)."""
+    if isinstance(exc, DeadlinePassed):
+        return errors.UpstreamTimeout(str(exc))
     if isinstance(exc, httpx.TimeoutException):
         phase = _TIMEOUT_PHASES.get(type(exc), "waiting for it")
         return errors.UpstreamTimeout(f"WAP Core timed out while {phase}")

@@ -14,6 +14,7 @@ from urllib.parse import quote
 import httpx
 
 from service.adapters import wap_errors
+from service.adapters.http1_transport import Deadline
 from service.adapters.wap_answers import LogLines
 from service.request_context import current_request_id
 from service.wap import LogOptions, Stream
@@ -121,9 +122,14 @@ class Requests:
         content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: httpx.Timeout | None = None,
+        deadline: Deadline | None = None,
     ) -> httpx.Request:
+        """``deadline``: when the exchange must have ended, for a transport that keeps it
+        (``Http1Transport``; the others ignore it)."""
         url = self.url(wap_id, action, params)
         extensions = self.extensions if timeout is None else {"timeout": timeout.as_dict()}
+        if deadline is not None:
+            extensions = {**extensions, "deadline": deadline}
         if method == "GET" and json is None and content is None and not headers:
             # No body and nothing to merge: the prepared headers as they are. httpx adds
             # nothing to a bodiless GET (no Content-Length), so the wire is the same.
@@ -172,6 +178,12 @@ def log_params(options: LogOptions, *, follow: bool) -> dict[str, str]:
 
 async def read(response: httpx.Response, *, limit: int) -> bytes | None:
     """The whole body, or ``None`` if it is longer than ``limit``. Closes the response."""
+    stream = response.stream
+    if type(stream) is httpx.ByteStream and "content-encoding" not in response.headers:
+        # An answer the transport had whole with its headers (Http1Transport): its bytes,
+        # without httpx's chunking and decoder machinery (nothing to decode, or release).
+        body = b"".join(stream)
+        return body if len(body) <= limit else None
     received: list[bytes] = []
     size = 0
     try:

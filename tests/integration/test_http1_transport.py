@@ -189,12 +189,14 @@ def request(
     read: float = LONG,
     pool: float = LONG,
     write: float = LONG,
+    deadline: http1_transport.Deadline | None = None,
     **kwargs: Any,
 ) -> httpx.Request:
     timeout = httpx.Timeout(LONG, read=read, pool=pool, write=write)
-    return httpx.Request(
-        method, server.url + path, extensions={"timeout": timeout.as_dict()}, **kwargs
-    )
+    extensions: dict[str, Any] = {"timeout": timeout.as_dict()}
+    if deadline is not None:
+        extensions["deadline"] = deadline
+    return httpx.Request(method, server.url + path, extensions=extensions, **kwargs)
 
 
 async def fetch(transport: Http1Transport, server: Server, path: str = "/", **kw: Any) -> bytes:
@@ -952,3 +954,67 @@ async def test_aclose_fails_the_waiters_and_closes_a_busy_connection_when_its_an
         assert await closed_by_client(server.peers[0])
 
     assert server.targets == ["/a"]
+
+
+# -- the deadline (``extensions["deadline"]``) ------------------------------------------------
+
+
+def within(seconds: float) -> http1_transport.Deadline:
+    return http1_transport.Deadline(asyncio.get_running_loop().time() + seconds, seconds)
+
+
+def _before(deadline: http1_transport.Deadline) -> bool:
+    return asyncio.get_running_loop().time() < deadline.at + 0.5
+
+
+async def test_a_drip_within_every_read_timeout_ends_at_the_deadline(
+    transport: Http1Transport,
+) -> None:
+    async def drip(peer: Peer) -> None:
+        await peer.request()
+        peer.send(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
+        while True:
+            peer.send(b"x")
+            await asyncio.sleep(0.02)
+
+    async with Server(drip) as server:
+        deadline = within(SHORT)
+        response = await transport.handle_async_request(
+            request(server, read=LONG, deadline=deadline)
+        )
+        with pytest.raises(http1_transport.DeadlinePassed, match=f"within {SHORT:g} s"):
+            await response.aread()
+        assert _before(deadline)
+        assert await _eof(server.peers[0])  # never reused
+
+
+async def test_headers_that_never_come_end_at_the_deadline_not_the_read_timeout(
+    transport: Http1Transport,
+) -> None:
+    async with Server(held) as server:
+        deadline = within(SHORT)
+        with pytest.raises(http1_transport.DeadlinePassed):
+            await transport.handle_async_request(request(server, read=LONG, deadline=deadline))
+        assert _before(deadline)
+
+
+async def test_a_read_timeout_shorter_than_the_deadline_is_still_a_read_timeout(
+    transport: Http1Transport,
+) -> None:
+    async with Server(held) as server:
+        with pytest.raises(httpx.ReadTimeout) as caught:
+            await transport.handle_async_request(request(server, read=SHORT, deadline=within(LONG)))
+        assert not isinstance(caught.value, http1_transport.DeadlinePassed)
+
+
+async def test_waiting_for_a_connection_ends_at_the_deadline() -> None:
+    async with Server(first_held) as server, one_connection() as transport:
+        stuck = asyncio.create_task(fetch(transport, server, "/a"))
+        await server.wait_for(lambda: server.targets == ["/a"])
+        deadline = within(SHORT)
+        with pytest.raises(http1_transport.DeadlinePassed):
+            await fetch(transport, server, "/b", pool=LONG, deadline=deadline)
+        assert _before(deadline)
+        stuck.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await stuck
