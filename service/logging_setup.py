@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]  # the C one
 from typing import IO, Any
 
 from pythonjsonlogger.json import JsonEncoder, JsonFormatter
@@ -57,11 +58,38 @@ def _serialize(data: dict[str, Any], **options: Any) -> str:
     return _ENCODE(data)
 
 
+def _json(value: Any) -> str:
+    """A field of the access line as JSON (a string, a number or null), as ``json`` writes it."""
+    if type(value) is str:
+        return str(encode_basestring_ascii(value))
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    return _ENCODE(value)
+
+
 class JsonLines(JsonFormatter):
     """One JSON object a line: ``time``, ``level``, ``logger``, ``message``, then extras.
 
-    An access log record is written from the fields it is known to carry
-    (``ACCESS_FIELDS``), without looking through the whole record for extras."""
+    An access log record (one per request: the hot path) is written straight from the
+    fields it is known to carry (``ACCESS_FIELDS``), each escaped as ``json`` escapes it,
+    in the same order and with the same separators as every other line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.name != ACCESS_LOGGER or record.args or record.exc_info or record.stack_info:
+            return super().format(record)
+        f = record.__dict__
+        return (
+            f'{{"time": "{_utc(record)}", "level": "{record.levelname}", '
+            f'"logger": "{ACCESS_LOGGER}", "message": {_json(record.msg)}, '
+            f'"requestId": {_json(f["requestId"])}, "method": {_json(f["method"])}, '
+            f'"operationId": {_json(f["operationId"])}, "account": {_json(f["account"])}, '
+            f'"containerId": {_json(f["containerId"])}, "status": {_json(f["status"])}, '
+            f'"durationMs": {_json(f["durationMs"])}, "wapMs": {_json(f["wapMs"])}}}'
+        )
 
     def __init__(self) -> None:
         super().__init__(

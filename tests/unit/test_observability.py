@@ -88,6 +88,36 @@ def test_a_json_line_has_time_level_logger_message_and_the_extras() -> None:
     assert parsed["time"].endswith("Z") and "T" in parsed["time"]
 
 
+@pytest.mark.parametrize("account", ["alice", 'quo"te\\back', "tab\tnew\nline\x00", "üñí €", None])
+def test_an_access_line_is_the_json_the_general_formatter_writes(account: str | None) -> None:
+    """The access log's own writer (the hot path) says what python-json-logger would:
+    every field of ACCESS_FIELDS, in order, escaped alike."""
+    fields = {
+        "requestId": "req-1",
+        "method": "GET",
+        "operationId": "getAgentHealth",
+        "account": account,
+        "containerId": None,
+        "status": 200,
+        "durationMs": 1.25,
+        "wapMs": 0.0,
+    }
+    record = logging.getLogger(logging_setup.ACCESS_LOGGER).makeRecord(
+        logging_setup.ACCESS_LOGGER, logging.INFO, "", 0, "request", (), None, extra=fields
+    )
+    formatter = logging_setup.JsonLines()
+    fast = formatter.format(record)
+    general = super(logging_setup.JsonLines, formatter).format(record)
+    assert fast == general
+    assert list(json.loads(fast)) == [
+        "time",
+        "level",
+        "logger",
+        "message",
+        *logging_setup.ACCESS_FIELDS,
+    ]
+
+
 def test_a_line_made_outside_a_request_has_no_request_id() -> None:
     token = CURRENT.set(None)
     try:
