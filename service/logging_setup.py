@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]  # the C one
+from json.encoder import encode_basestring_ascii  # the C one
 from typing import IO, Any
 
 from pythonjsonlogger.json import JsonEncoder, JsonFormatter
