@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from sanic.helpers import has_message_body
 from sanic.response import HTTPResponse
 
 from service import errors
@@ -23,14 +24,45 @@ _ascii_dumps = json.JSONEncoder(separators=(",", ":")).encode
 API_HEADERS: Mapping[str, str] = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
 
 
+_JSON = "application/json"
+# Header lines most answers carry, encoded once (Sanic strips CR, LF and NUL from each name
+# and value, then encodes them, on every answer): ``ApiResponse`` looks them up.
+_ENCODED: dict[tuple[str, str], tuple[bytes, bytes]] = {
+    (name, value): (name.encode("ascii"), value.encode("ascii"))
+    for name, value in [*API_HEADERS.items(), ("content-type", _JSON)]
+}
+
+
+class ApiResponse(HTTPResponse):
+    """``HTTPResponse`` whose constant header lines are encoded once (``_ENCODED``); any
+    other is sanitized and encoded as Sanic does."""
+
+    __slots__ = ()
+
+    @property
+    def processed_headers(self) -> Iterator[tuple[bytes, bytes]]:
+        if has_message_body(self.status):  # type: ignore[no-untyped-call]
+            self.headers.setdefault("content-type", self.content_type)
+        sanitize = self._sanitize_header_value
+        for name, value in self.headers.items():
+            encoded = _ENCODED.get((name, value))
+            if encoded is None:
+                value = f"{value}"
+                encoded = (
+                    sanitize(name).encode("ascii"),
+                    sanitize(value).encode(errors="surrogateescape"),
+                )
+            yield encoded
+
+
 def json_response(
     body: Any, *, status: int = 200, headers: Mapping[str, str] | None = None
 ) -> HTTPResponse:
-    return HTTPResponse(
+    return ApiResponse(
         json_bytes(body),
         status=status,
         headers={**API_HEADERS, **headers} if headers else dict(API_HEADERS),
-        content_type="application/json",
+        content_type=_JSON,
     )
 
 
