@@ -98,6 +98,9 @@ class DatabaseTarget:
             self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.sqlite_path, isolation_level=None)
             conn.execute("PRAGMA foreign_keys = ON")
+            # Write-ahead logging (kept in the file): readers, such as the ownership cache's
+            # data_version check on the event loop, never wait for a writer's lock.
+            conn.execute("PRAGMA journal_mode = WAL")
             return conn
         conn = self.connect_postgres()
         conn.autocommit = True

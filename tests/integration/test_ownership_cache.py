@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Any
@@ -219,9 +220,7 @@ async def test_an_id_changed_elsewhere_evicts_the_old_id_and_the_new_one(
     assert await primed(cached, "alice", ALICE_BARE) is not None
     assert await primed(cached, "alice", NEW) is None
 
-    commit_elsewhere(
-        any_target, "UPDATE container_launch SET id = ? WHERE id = ?", NEW, ALICE_BARE
-    )
+    commit_elsewhere(any_target, "UPDATE container_launch SET id = ? WHERE id = ?", NEW, ALICE_BARE)
 
     assert await next_answer(cached, "alice", ALICE_BARE, is_none) is None
     found = await next_answer(cached, "alice", NEW, owned_by("alice"))
@@ -288,6 +287,30 @@ async def test_on_sqlite_with_no_interval_the_very_next_lookup_sees_a_commit_els
             commit_elsewhere(sqlite_target, *change)
             assert (await cache.find_owned("alice", ALICE_MAIN) is None) == (before is not None)
     finally:
+        await cache.stop()
+
+
+async def test_on_sqlite_a_writer_holding_its_lock_does_not_stop_the_check(
+    sqlite_target: DatabaseTarget,
+) -> None:
+    """The database is in write-ahead-log mode (set by ``DatabaseTarget.connect``, so by
+    the migrations): another connection's exclusive transaction leaves the check working,
+    where in rollback mode it failed ("database is locked"), bypassing the cache."""
+    assert sqlite_target.sqlite_path is not None
+    feed = SqliteChangeFeed(sqlite_target.sqlite_path, interval=0)
+    cache = CachedContainerRepository(
+        PonyContainerRepository(_migrated(sqlite_target), threads=2), feed, max_age=30.0
+    )
+    await cache.start()
+    writer = sqlite3.connect(sqlite_target.sqlite_path, isolation_level=None)
+    try:
+        await primed(cache, "alice", ALICE_MAIN)
+        writer.execute("BEGIN EXCLUSIVE")
+        assert feed.current()
+        assert await cache.find_owned("alice", ALICE_MAIN) is not None
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
         await cache.stop()
 
 
