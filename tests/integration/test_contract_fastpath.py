@@ -42,6 +42,7 @@ class FakeRequest:
         self.headers = _Headers({k.lower(): v for k, v in headers.items()})
         self.cookies: dict[str, str] = {}
         self.body = body
+        self.head = b""  # as under ASGI: the header values are looked at one by one
 
     def get_query_args(self, keep_blank_values: bool = True) -> list[tuple[str, str]]:
         return list(self._query)
