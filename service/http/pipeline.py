@@ -121,7 +121,7 @@ class Pipeline:
         return await self._sessions.verify(token)
 
     def endpoint(self, operation: Operation, handler: Handler) -> Any:
-        async def endpoint(request: Request, **path_params: str) -> HTTPResponse:
+        async def endpoint(request: Request, **path_params: str) -> HTTPResponse | None:
             caller = await self.caller(request)
             context = CURRENT.get()  # the access log's (``observability``)
             if context is not None:
@@ -134,7 +134,10 @@ class Pipeline:
             valid = self._contract.validate(request, operation, path_params)
             if context is not None:
                 context.container_id = path_params.get("containerId")  # now a valid id
-            return await handler(Call(request, caller, operation, valid))
+            response = await handler(Call(request, caller, operation, valid))
+            # A stream was sent as it went (``request.respond``): returning it as well would
+            # make Sanic log an error that the response "will not be sent".
+            return None if request.responded else response
 
         endpoint.__name__ = operation.operation_id
         return endpoint

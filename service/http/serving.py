@@ -54,8 +54,12 @@ def listening_socket(host: str, port: int) -> socket.socket:
     that say they are TCP, and without it a kept-alive answer can wait ~40 ms (Nagle)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()  # a port in use: no socket left for the collector to warn about
+        raise
     sock.set_inheritable(True)
     return sock
 
@@ -87,6 +91,7 @@ class SocketIOServer:
             timeout_graceful_shutdown=max(1, round(shutdown_timeout)),
         )
         self._server = _Uvicorn(config)
+        self._sio = sio
         self._sock = sock
         self._task: asyncio.Task[None] | None = None
 
@@ -106,12 +111,22 @@ class SocketIOServer:
         task, self._task = self._task, None
         if task is None:
             return
+        await _send_sockets_away(self._sio)
         self._server.should_exit = True
         try:
             await asyncio.wait_for(asyncio.shield(task), timeout=5)
         except TimeoutError:
             self._server.force_exit = True
             await task
+
+
+async def _send_sockets_away(sio: Any) -> None:
+    """Tell every client to go first (engine.io's close packet, which answers a pending
+    long poll), or uvicorn would wait for each open connection until its graceful timeout.
+    Not waiting for a client to fetch it: one that polled once and left never will."""
+    eio = sio.eio
+    for client in list(eio.sockets.values()):
+        await client.close(wait=False, reason=eio.reason.SERVER_DISCONNECT)
 
 
 def serve_socketio_beside(
@@ -166,6 +181,7 @@ def build(settings: Settings, host: str, port: int) -> App:
         # otherwise show as the hot path's p99).
         gc.collect()
         gc.freeze()
+
     sio_port = socketio_port(settings, port)
     serve_socketio_beside(app, settings, lambda: listening_socket(host, sio_port), api_port=port)
     return app

@@ -11,7 +11,10 @@ could starve the others. ``StreamGate`` bounds them:
   (``on_limit="fail"``) fails with ``UpstreamTimeout``, since its announced length can no
   longer be met;
 - closing the stream (the client went away, or the handler finished) releases its slot
-  and closes WAP's connection at once, exactly once.
+  and closes WAP's connection at once, exactly once;
+- at shutdown (``end_all``, from the app's ``before_server_stop``) every log ends at once,
+  as at its time limit, so the server's grace period is not spent waiting on an endless
+  stream; a file read, whose length is known, goes on like any request in flight.
 
 The slot is taken before the upstream stream is opened, and given back if opening fails.
 """
@@ -48,9 +51,19 @@ class StreamGate:
     def __init__(self, bounds: StreamBounds) -> None:
         self.bounds = bounds
         self._open: dict[str, int] = {}
+        self._ending = False
+        # The wait for the next item of each open log: expired at once by ``end_all``.
+        self._waits: set[asyncio.Timeout] = set()
 
     def open_count(self, account_id: str) -> int:
         return self._open.get(account_id, 0)
+
+    def end_all(self) -> None:
+        """End every open log now, and any opened from now on (the service is stopping)."""
+        self._ending = True
+        now = asyncio.get_running_loop().time()
+        for wait in self._waits:
+            wait.reschedule(now)
 
     async def open(
         self, caller: Caller, opening: Callable[[], Awaitable[Stream[T]]], *, on_limit: OnLimit
@@ -89,27 +102,31 @@ class StreamGate:
             release()
             await upstream.aclose()
 
-        items = _bounded(upstream, self.bounds, on_limit)
+        items = self._bounded(upstream, on_limit)
         return dataclasses.replace(upstream, items=items, close=close)
 
-
-async def _bounded(
-    upstream: Stream[T], bounds: StreamBounds, on_limit: OnLimit
-) -> AsyncIterator[T]:
-    loop = asyncio.get_running_loop()
-    ends_at = loop.time() + bounds.max_seconds
-    while True:
-        left = ends_at - loop.time()
-        wait = min(bounds.idle_seconds, left)
-        if wait <= 0:
-            break  # the stream's time is up
-        try:
-            async with asyncio.timeout(wait):
-                item = await upstream.items.__anext__()
-        except StopAsyncIteration:
-            return
-        except TimeoutError:
-            break  # idle for too long, or its time is up
-        yield item
-    if on_limit == "fail":
-        raise errors.UpstreamTimeout("The stream from WAP Core stalled or outlasted its limit.")
+    async def _bounded(self, upstream: Stream[T], on_limit: OnLimit) -> AsyncIterator[T]:
+        loop = asyncio.get_running_loop()
+        bounds = self.bounds
+        ends_at = loop.time() + bounds.max_seconds
+        endable = on_limit == "end"  # a log: ends at shutdown (``end_all``)
+        while not (endable and self._ending):
+            left = ends_at - loop.time()
+            wait = min(bounds.idle_seconds, left)
+            if wait <= 0:
+                break  # the stream's time is up
+            try:
+                async with asyncio.timeout(wait) as timer:
+                    if endable:
+                        self._waits.add(timer)
+                    try:
+                        item = await upstream.items.__anext__()
+                    finally:
+                        self._waits.discard(timer)
+            except StopAsyncIteration:
+                return
+            except TimeoutError:
+                break  # idle for too long, its time is up, or the service is stopping
+            yield item
+        if on_limit == "fail":
+            raise errors.UpstreamTimeout("The stream from WAP Core stalled or outlasted its limit.")

@@ -4,12 +4,14 @@ their own, and a slot freed as soon as the client goes away. Against wap_stub ov
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import httpx
+import pytest
 
 from service import demo
 from service.settings import Settings, StreamLimits
@@ -115,3 +117,28 @@ def test_streams_wait_for_their_own_pool_and_never_for_the_calls_pool(
         assert (starved.status_code, starved.json()["code"]) == (504, "wap_timeout")
         assert quick(client, f"/v1/agents/{ALICE_MAIN}/stats", alice) < 2
         assert quick(client, f"/v1/agents/{BOB_MAIN}/health", bob) < 2
+
+
+def test_a_stream_that_ends_logs_no_error(
+    settings: Settings,
+    token: Callable[..., str],
+    wap_stub: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A raw file read and a followed log that reaches its time limit end as streams do,
+    without Sanic's "will not be sent" error (a streamed answer must not be returned too)."""
+    wap_stub.log(WAP_IDS[0], "one line")
+    alice = {"Authorization": f"Bearer {token('alice')}"}
+    limits = StreamLimits(per_account=2, max_seconds=0.3, idle_seconds=30)
+    caplog.set_level(logging.INFO)
+    with running_service(settings.replace(streams=limits)) as service:
+        with httpx.Client(base_url=service.url, timeout=10) as client:
+            raw = client.get(
+                f"/v1/agents/{ALICE_MAIN}/files/app/config/agent.yaml",
+                headers={**alice, "Accept": "application/octet-stream"},
+            )
+            assert raw.status_code == 200 and raw.content
+            followed = client.get(ALICE_LOGS, params=FOLLOW, headers=alice)
+            assert followed.status_code == 200 and "event: end" in followed.text
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == []

@@ -115,3 +115,25 @@ async def test_a_stream_ends_at_its_maximum_duration_however_busy() -> None:
 
     assert 5 < len(received) < 40
     assert streams.open_count("alice") == 0
+
+
+async def test_end_all_ends_every_log_now_and_any_opened_later_but_no_file_read() -> None:
+    streams = gate(idle_seconds=30)
+    log = await streams.open(ALICE, Upstream(["a"], stall=30).open, on_limit="end")
+    file = await streams.open(BOB, Upstream(["a", "b"], stall=0.01).open, on_limit="fail")
+    items = aiter(log)
+    assert await anext(items) == "a"
+    waiting = asyncio.ensure_future(anext(items))
+    await asyncio.sleep(0.01)
+    assert not waiting.done()  # the log waits for its next line
+
+    streams.end_all()
+
+    with pytest.raises(StopAsyncIteration):
+        await asyncio.wait_for(waiting, 1)
+    later = await streams.open(ALICE, Upstream(["x"], stall=30).open, on_limit="end")
+    assert [item async for item in later] == []
+    file_items = aiter(file)
+    assert [await anext(file_items) for _ in range(3)] == ["a", "b", "late"]  # goes on
+    await file.aclose()
+    assert streams.open_count("alice") == 0
