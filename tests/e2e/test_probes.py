@@ -5,6 +5,7 @@ its answer for ``READY_CACHE_SECONDS`` so that probes never load WAP."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import sqlite3
 import time
@@ -106,6 +107,10 @@ def _locked(path: Any) -> Iterator[None]:
 def test_readyz_names_the_database_when_it_does_not_answer_and_recovers(
     settings: Settings, demo_db: Any
 ) -> None:
+    # Rollback journaling, where an exclusive lock keeps readers out (the migrations put
+    # the file in write-ahead-log mode, where readers pass it).
+    with contextlib.closing(sqlite3.connect(demo_db.sqlite_path)) as conn:
+        assert conn.execute("PRAGMA journal_mode = DELETE").fetchone() == ("delete",)
     with running_service(_uncached(settings, check_timeout=0.3)) as service:
         assert service.client.get("/readyz").status_code == 200
         with _locked(demo_db.sqlite_path):
