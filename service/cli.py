@@ -15,7 +15,40 @@ from pathlib import Path
 
 from service.settings import Settings, SettingsError
 
-DEFAULT_KEY_FILE = Path("var/supertokens-stub-key.pem")
+DEFAULT_KEY_FILE = Path("var/supertokens-stub-key.pem")  # `dev` makes it in its folder
+# The checkout the service runs from (an editable install): where the README runs `dev`.
+CHECKOUT = Path(__file__).resolve().parents[1]
+
+
+class KeyFileMissing(LookupError):
+    """No dev signing key where ``token`` looks; the message names the files."""
+
+
+def dev_key_places(cwd: Path) -> list[Path]:
+    """Where ``token`` looks for the key ``dev`` made, in order: ``var/`` of the working
+    folder and of each folder above it, then of the checkout the service runs from."""
+    places = [folder / DEFAULT_KEY_FILE for folder in (cwd, *cwd.parents)]
+    checkout = CHECKOUT / DEFAULT_KEY_FILE
+    return places if checkout in places else [*places, checkout]
+
+
+def find_dev_key(given: str | None, cwd: Path | None = None) -> Path:
+    """The key file ``token`` signs with: ``given`` (which must exist), else the first of
+    ``dev_key_places``; ``KeyFileMissing`` rather than a new key nobody verifies."""
+    if given is not None:
+        path = Path(given).resolve()
+        if not path.is_file():
+            raise KeyFileMissing(f"no key file at {path}")
+        return path
+    places = dev_key_places((cwd or Path.cwd()).resolve())
+    for place in places:
+        if place.is_file():
+            return place
+    raise KeyFileMissing(
+        f"no dev signing key at {places[0]}, in the var/ folders above it, or at {places[-1]}: "
+        "run `armory-agents dev` first (it makes the key), from the folder you then run "
+        "`token` in or below it, or pass --key-file FILE"
+    )
 
 
 def _database_target(url: str | None = None):  # type: ignore[no-untyped-def]
@@ -51,7 +84,12 @@ def cmd_token(args: argparse.Namespace) -> int:
     from supertokens_stub.keys import load_or_create_key
     from supertokens_stub.tokens import mint_access_token
 
-    key = load_or_create_key(Path(args.key_file))
+    try:
+        key_file = find_dev_key(args.key_file)
+    except KeyFileMissing as exc:
+        print(f"armory-agents token: {exc}", file=sys.stderr)
+        return 1
+    key = load_or_create_key(key_file)
     print(mint_access_token(key, args.account, ttl_seconds=args.ttl))
     return 0
 
@@ -127,6 +165,9 @@ def cmd_dev(args: argparse.Namespace) -> int:
         print(f"  WAP stub:      {settings.wap_url}")
         print(f"  SuperTokens:   {core.url} (stand-in)")
         print(f"  database:      {settings.database_url}")
+        print(f"  signing key:   {Path(args.key_file).resolve()} (`armory-agents token` uses it)")
+        origins = ", ".join(settings.cors_origins) or "none"
+        print(f"  CORS origins:  {origins} (CORS_ORIGINS)")
         for account in ("alice", "bob"):
             token = mint_access_token(key, account, ttl_seconds=24 * 3600)
             ids = [c["id"] for c in demo.CONTAINERS if c["account_id"] == account]
@@ -173,7 +214,12 @@ def build_parser() -> argparse.ArgumentParser:
     tok = sub.add_parser("token", help="print an access token from the SuperTokens stand-in's key")
     tok.add_argument("account")
     tok.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds")
-    tok.add_argument("--key-file", default=str(DEFAULT_KEY_FILE))
+    tok.add_argument(
+        "--key-file",
+        default=None,
+        help=f"the key `dev` made (default: {DEFAULT_KEY_FILE} here, in a folder above, or in "
+        "the checkout)",
+    )
     tok.set_defaults(func=cmd_token)
     return parser
 

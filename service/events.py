@@ -6,7 +6,9 @@ the publisher adds ``seq`` and ``time``):
     agent-file-changed     {containerId, path, action}        action: created|updated|deleted
     agent-config-reloaded  {containerId, files}
     agent-version-update   {containerId, oldTag, newTag, status}  status: updating|completed|failed
-    agent-health-update    {containerId, health, resources}
+    agent-health-update    {containerId, status, health, resources}
+                           from the health watch (resources measured), or right after a
+                           restart, stop or start through the API (resources null)
 """
 
 from __future__ import annotations
@@ -68,4 +70,3 @@ class AbstractEventPublisher(abc.ABC):
     async def since(self, container_id: str, seq: int) -> Sequence[Mapping[str, Any]]:
         """Recent events of the container with ``seq`` greater than ``seq``, oldest first:
         ``{"event": name, "data": payload}``."""
-

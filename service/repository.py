@@ -34,6 +34,15 @@ class AbstractContainerRepository(abc.ABC):
     async def list_owned(self, account_id: str) -> Sequence[OwnedContainer]:
         """Every container ``account_id`` owns."""
 
+    @abc.abstractmethod
+    async def page_owned(
+        self, account_id: str, *, after: str | None, limit: int
+    ) -> Sequence[OwnedContainer]:
+        """At most ``limit`` of the containers ``account_id`` owns, by ``id`` (a UUID, in
+        its canonical text: the order of the text and of the UUID's bytes agree), only those
+        after ``after`` when given (which need not exist). One query; never another
+        account's container."""
+
     async def project_ids(self, account_id: str) -> Sequence[str]:
         """The projects in which ``account_id`` owns at least one container."""
         return sorted({c.project_id for c in await self.list_owned(account_id)})

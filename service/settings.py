@@ -253,6 +253,13 @@ class Observability:
 
 _HTTP = _url("http", "https")
 
+# The usual local frontend dev servers (Vite and its preview, Create React App and Next.js,
+# Angular, webpack and Vue CLI), on both loopback names: what `armory-agents dev` allows.
+DEV_FRONTEND_PORTS = (5173, 4173, 3000, 4200, 8080)
+DEV_CORS_ORIGINS = tuple(
+    f"http://{host}:{port}" for port in DEV_FRONTEND_PORTS for host in ("localhost", "127.0.0.1")
+)
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -277,10 +284,14 @@ class Settings:
     )
     # Every Redis key and the Socket.io channel start with it (deployments sharing a Redis).
     redis_prefix: str = field(default="armory:", metadata=variable("REDIS_PREFIX"))
-    cors_origins: tuple[str, ...] = field(default=(), metadata=variable("CORS_ORIGINS", _names))
-    # Request headers browsers may send besides the contract's (tracing headers, say).
+    # Dev mode (`armory-agents dev`, never `serve`): the usual local frontend origins.
+    cors_origins: tuple[str, ...] = field(
+        default=(), metadata=variable("CORS_ORIGINS", _names, dev=",".join(DEV_CORS_ORIGINS))
+    )
+    # Request headers browsers may send besides the contract's (tracing headers, say); `*`:
+    # whatever a preflight asks for (dev mode's).
     cors_allow_headers: tuple[str, ...] = field(
-        default=(), metadata=variable("CORS_ALLOW_HEADERS", _names)
+        default=(), metadata=variable("CORS_ALLOW_HEADERS", _names, dev="*")
     )
     wap_timeouts: Timeouts = field(default=Timeouts(), metadata=_group(Timeouts))
     # What carries WapClient's httpx requests: http1 (our own HTTP/1.1 client on asyncio and
@@ -313,9 +324,7 @@ class Settings:
 
     server: ServerLimits = field(default=ServerLimits(), metadata=_group(ServerLimits))
     streams: StreamLimits = field(default=StreamLimits(), metadata=_group(StreamLimits))
-    readiness: ReadinessLimits = field(
-        default=ReadinessLimits(), metadata=_group(ReadinessLimits)
-    )
+    readiness: ReadinessLimits = field(default=ReadinessLimits(), metadata=_group(ReadinessLimits))
     observability: Observability = field(default=Observability(), metadata=_group(Observability))
     # Where Socket.io is served, beside the API; None: the API's port + 1.
     socketio_port: int | None = field(

@@ -46,6 +46,7 @@ SAMPLES = [
         {"json": {"content": "hello\n"}},
     ),
     Sample("deleteAgentFile", "DELETE", "/v1/agents/{id}/files/app/data/notes.txt"),
+    Sample("listAgents", "GET", "/v1/agents", {"params": {"limit": "5"}}),
     Sample("getAgentsHealth", "GET", "/v1/agents/health"),
     Sample("getAgentHealth", "GET", "/v1/agents/{id}/health"),
     Sample("getAgentStats", "GET", "/v1/agents/{id}/stats"),

@@ -25,6 +25,7 @@ it from ever answering stale:
 from __future__ import annotations
 
 import abc
+import re
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
@@ -84,10 +85,15 @@ class AbstractChangeFeed(abc.ABC):
 def canonical_id(container_id: str) -> str | None:
     """The container id as the database prints it, or ``None`` if it is no UUID
     (the repository answers ``None`` to those without a query)."""
+    if _CANONICAL.fullmatch(container_id):  # as the contract's fast path hands it on
+        return container_id
     try:
         return str(uuid.UUID(container_id))
     except ValueError:
         return None
+
+
+_CANONICAL = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 class CachedContainerRepository(AbstractContainerRepository):
@@ -260,6 +266,11 @@ class CachedContainerRepository(AbstractContainerRepository):
 
     async def list_owned(self, account_id: str) -> Sequence[OwnedContainer]:
         return await self.inner.list_owned(account_id)
+
+    async def page_owned(
+        self, account_id: str, *, after: str | None, limit: int
+    ) -> Sequence[OwnedContainer]:
+        return await self.inner.page_owned(account_id, after=after, limit=limit)
 
     async def project_ids(self, account_id: str) -> Sequence[str]:
         return await self.inner.project_ids(account_id)

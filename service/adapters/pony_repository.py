@@ -45,6 +45,11 @@ T = TypeVar("T")
 # Pony binds $name from the mapping passed as the query's locals.
 _OWNED_SQL = f"{rows.OWNED_SELECT} WHERE id = $key AND account_id = $account_id"
 _ACCOUNT_SQL = f"{rows.OWNED_SELECT} WHERE account_id = $account_id ORDER BY created_at"
+# The listing, by id: an index range scan on (account_id, id) (migration 0006).
+_PAGE_SQL = f"{rows.OWNED_SELECT} WHERE account_id = $account_id ORDER BY id LIMIT $limit"
+_PAGE_AFTER_SQL = (
+    f"{rows.OWNED_SELECT} WHERE account_id = $account_id AND id > $after ORDER BY id LIMIT $limit"
+)
 _WAP_IDS_CHUNK = 500
 _RUNNING = "Another version update of this container is still running."
 
@@ -113,6 +118,19 @@ class PonyContainerRepository(AbstractContainerRepository):
         def query(e: Entities) -> list[OwnedContainer]:
             found = e.db.select(_ACCOUNT_SQL, {}, {"account_id": account_id})
             return [rows.owned_container(r) for r in found]
+
+        return await self._session(query)
+
+    async def page_owned(
+        self, account_id: str, *, after: str | None, limit: int
+    ) -> Sequence[OwnedContainer]:
+        params: dict[str, object] = {"account_id": account_id, "limit": limit}
+        if after is not None:
+            params["after"] = self.entities.key(after)
+        sql = _PAGE_SQL if after is None else _PAGE_AFTER_SQL
+
+        def query(e: Entities) -> list[OwnedContainer]:
+            return [rows.owned_container(r) for r in e.db.select(sql, {}, params)]
 
         return await self._session(query)
 

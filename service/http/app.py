@@ -26,7 +26,9 @@ from service.adapters.wap_client import WapClient
 from service.audit import AbstractAuditLog
 from service.clock import AbstractClock, SystemClock
 from service.events import AbstractEventPublisher
+from service.health_memory import AbstractHealthMemory
 from service.http import cors, docs, metrics_route, observability, pipeline, probes
+from service.http.agent_routes import AgentRoutes
 from service.http.audit_routes import AuditRoutes
 from service.http.contract import Contract
 from service.http.env_routes import EnvRoutes
@@ -38,7 +40,16 @@ from service.realtime.server import build_realtime
 from service.repository import AbstractContainerRepository
 from service.sessions import AbstractSessionVerifier
 from service.settings import Settings
-from service.usecases import audit, catch_up, environment, files, lifecycle, monitoring, versions
+from service.usecases import (
+    agents,
+    audit,
+    catch_up,
+    environment,
+    files,
+    lifecycle,
+    monitoring,
+    versions,
+)
 from service.usecases.ownership import Ownership
 from service.usecases.streams import StreamBounds, StreamGate
 from service.wap import AbstractWap
@@ -54,22 +65,26 @@ def routes(
     events: AbstractEventPublisher,
     clock: AbstractClock,
     audit_log: AbstractAuditLog,
+    streams: StreamGate,
+    health_memory: AbstractHealthMemory,
 ) -> list[object]:
     """Every use case, built once with its ports and limits, inside its routes class.
 
     The state-changing ones are audited (``usecases.audit``): built with the trail's
-    ownership check (``watched``), and wrapped by it.
+    ownership check (``watched``), and wrapped by it. ``streams`` bounds the long-lived
+    streams (logs followed, raw file reads); ``health_memory`` holds the last run state
+    and health known of each container (lifecycle calls note into it, the listing reads it).
     """
     own = Ownership(repository)
     trail = audit.AuditTrail(audit_log, clock, audit.WitnessedOwnership(repository))
     watched = trail.ownership
     max_bytes = settings.max_file_bytes
-    limits = settings.streams
-    streams = StreamGate(
-        StreamBounds(limits.per_account, limits.max_seconds, limits.idle_seconds)
-    )
     return [
-        LifecycleRoutes(trail.audited(lifecycle.ChangeState(watched, wap), audit.CHANGE_STATE)),
+        LifecycleRoutes(
+            trail.audited(
+                lifecycle.ChangeState(watched, wap, events, health_memory), audit.CHANGE_STATE
+            )
+        ),
         VersionRoutes(
             versions.ListVersions(own, repository),
             trail.audited(
@@ -103,6 +118,7 @@ def routes(
         ),
         EventRoutes(catch_up.CatchUp(own, events)),
         AuditRoutes(audit.ListAudit(own, audit_log)),
+        AgentRoutes(agents.ListAgents(repository, health_memory)),
     ]
 
 
@@ -181,7 +197,11 @@ def create_app(
     observability.register(app, record_metrics=observed.metrics_enabled)  # ids, access log
     public = probes.register(app, contract, readiness)  # outside the pipeline: no session
     public += metrics_route.register(app, contract, observed)
-    groups = routes(settings, repository, wap, events, clock, audit_log)
+    limits = settings.streams
+    streams = StreamGate(StreamBounds(limits.per_account, limits.max_seconds, limits.idle_seconds))
+    groups = routes(
+        settings, repository, wap, events, clock, audit_log, streams, realtime.health_memory
+    )
     pipeline.install(app, contract, sessions, groups, public=public)
     docs.register(app, contract)
     if settings.cors_origins:
@@ -204,6 +224,12 @@ def create_app(
     async def stop_health_monitor(app: App) -> None:
         if monitor is not None:
             await monitor.stop()
+
+    @app.before_server_stop
+    async def end_streams(app: App) -> None:
+        # Followed logs never end by themselves: end them now (each sends its `end`
+        # event), or each would hold its connection for the whole grace period.
+        streams.end_all()
 
     @app.after_server_stop
     async def stop_adapters(app: App) -> None:

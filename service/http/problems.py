@@ -61,12 +61,31 @@ def problem_response(error: errors.ApiError, request: Request | None = None) -> 
     )
 
 
-def _from_sanic(exc: SanicException) -> errors.ApiError:
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(app: App, path: str) -> tuple[str, ...]:
+    """The methods some route of ``app`` serves ``path`` with. Sanic names them in its 405
+    for a path with one route, but not for one with several (``/env``: GET and PATCH)."""
+    found = []
+    for method in _METHODS:
+        try:
+            app.router.get(path, method, None)
+        except SanicException:
+            continue
+        found.append(method)
+    return tuple(found)
+
+
+def _from_sanic(exc: SanicException, request: Request | None = None) -> errors.ApiError:
     status = exc.status_code
     _, cls = _SANIC_CODES.get(status, ("", errors.ApiError))
     headers = dict(getattr(exc, "headers", None) or {})
-    if status == 405 and "Allow" not in headers and "allow" not in headers:
+    if status == 405 and not (headers.get("Allow") or headers.get("allow")):
+        headers.pop("allow", None)
         allowed = getattr(exc, "allowed_methods", None) or ()
+        if not allowed and request is not None:
+            allowed = allowed_methods(request.app, request.path)
         headers["Allow"] = ", ".join(sorted(allowed))
     if status == 404:
         return errors.NotFound("No such resource.", headers=headers)
@@ -87,6 +106,7 @@ def _from_sanic(exc: SanicException) -> errors.ApiError:
 
 def register(app: App) -> None:
     app.request_class = ErrorSafeRequest
+
     @app.exception(errors.ApiError)
     async def api_error(request: Request, exc: errors.ApiError) -> HTTPResponse:
         return problem_response(exc, request)
@@ -95,7 +115,7 @@ def register(app: App) -> None:
     async def sanic_error(request: Request, exc: SanicException) -> HTTPResponse:
         if exc.status_code >= 500:
             log.exception("request failed", exc_info=exc)
-        return problem_response(_from_sanic(exc), request)
+        return problem_response(_from_sanic(exc, request), request)
 
     @app.exception(Exception)
     async def unexpected(request: Request, exc: Exception) -> HTTPResponse:

@@ -4,9 +4,10 @@ and keeps what it saw in a health memory (this module's adapters).
 
 A failing or slow WAP poll is logged and the loop goes on (a poll is cut off after
 half the lock's lifetime, so the lock cannot expire under a poll that hangs). The
-last-known health is kept in Redis when there is one, so neither a takeover by
-another instance nor a restart of the deployment re-announces every container;
-without Redis a restart of the (single) instance does.
+last-known run state and health are kept in Redis when there is one, so neither a
+takeover by another instance nor a restart of the deployment re-announces every
+container, and every instance's agent listing reads them; without Redis a restart of the
+(single) instance does re-announce them.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from redis.asyncio import Redis
 
 from service import errors
-from service.health_memory import AbstractHealthMemory
+from service.health_memory import AbstractHealthMemory, KnownHealth
 from service.metrics import HEALTH_POLL_FAILED, HEALTH_POLL_OK, HEALTH_POLL_TIMEOUT
 from service.realtime.leader import AbstractLeadership
 from service.usecases.health_watch import PollHealth
@@ -30,34 +31,57 @@ log = logging.getLogger("armory.realtime")
 
 class MemoryHealthMemory(AbstractHealthMemory):
     def __init__(self) -> None:
-        self._health: dict[str, str] = {}
+        self._health: dict[str, KnownHealth] = {}
 
-    async def load(self) -> dict[str, str]:
+    async def load(self) -> dict[str, KnownHealth]:
         return dict(self._health)
 
-    async def save(self, health: Mapping[str, str]) -> None:
+    async def save(self, health: Mapping[str, KnownHealth]) -> None:
         self._health = dict(health)
+
+    async def recall(self, container_ids: Sequence[str]) -> dict[str, KnownHealth]:
+        return {c: self._health[c] for c in container_ids if c in self._health}
+
+    async def note(self, container_id: str, known: KnownHealth) -> None:
+        self._health[container_id] = known
 
 
 class RedisHealthMemory(AbstractHealthMemory):
-    """A hash ``{prefix}health:last``, shared by the instances that may take the lead."""
+    """A hash ``{prefix}health:last``, shared by the instances that may take the lead
+    (and read by every instance's agent listing): containerId → ``"status health"``."""
 
     def __init__(self, redis: Redis, key: str, ttl_seconds: int = 24 * 3600) -> None:
         self.redis = redis
         self.key = key
         self.ttl_seconds = ttl_seconds
 
-    async def load(self) -> dict[str, str]:
+    async def load(self) -> dict[str, KnownHealth]:
         raw = await self.redis.hgetall(self.key)
-        return {_text(k): _text(v) for k, v in raw.items()}
+        return {_text(k): KnownHealth.decode(_text(v)) for k, v in raw.items()}
 
-    async def save(self, health: Mapping[str, str]) -> None:
+    async def save(self, health: Mapping[str, KnownHealth]) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.delete(self.key)
             if health:
-                mapping: dict[Any, Any] = dict(health)
+                mapping: dict[Any, Any] = {c: known.encode() for c, known in health.items()}
                 pipe.hset(self.key, mapping=mapping)
                 pipe.expire(self.key, self.ttl_seconds)
+            await pipe.execute()
+
+    async def recall(self, container_ids: Sequence[str]) -> dict[str, KnownHealth]:
+        if not container_ids:
+            return {}
+        values = await self.redis.hmget(self.key, list(container_ids))
+        return {
+            c: KnownHealth.decode(_text(v))
+            for c, v in zip(container_ids, values, strict=True)
+            if v is not None
+        }
+
+    async def note(self, container_id: str, known: KnownHealth) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self.key, container_id, known.encode())
+            pipe.expire(self.key, self.ttl_seconds)
             await pipe.execute()
 
 

@@ -188,6 +188,9 @@ class Realtime:
     prefix: str
     instance_id: str
     origins: OriginPolicy  # which browser origins may connect (add the API's port to it)
+    # The last run state and health known of each container: the health monitor's, which
+    # lifecycle calls note into and the agent listing reads (shared through Redis if any).
+    health_memory: AbstractHealthMemory
 
     def event_log(self) -> AbstractEventLog:
         if self.redis is None:
@@ -208,14 +211,12 @@ class Realtime:
         ttl_seconds = max(1.0, 3 * interval)
         if self.redis is None:
             leadership: SoleInstance | RedisLeaderLock = SoleInstance()
-            memory: AbstractHealthMemory = MemoryHealthMemory()
         else:
             leadership = RedisLeaderLock(
                 self.redis, f"{self.prefix}health:poller", self.instance_id, int(ttl_seconds * 1000)
             )
-            memory = RedisHealthMemory(self.redis, f"{self.prefix}health:last")
         return HealthMonitor(
-            poll=PollHealth(wap, repository, events, memory),
+            poll=PollHealth(wap, repository, events, self.health_memory),
             leadership=leadership,
             interval_seconds=interval,
             poll_timeout_seconds=ttl_seconds / 2,
@@ -274,4 +275,7 @@ def build_realtime(
     )
     namespace = AgentNamespace(sessions, repository)
     sio.register_namespace(namespace)
-    return Realtime(settings, sio, namespace, redis, prefix, new_instance_id(), origins)
+    memory: AbstractHealthMemory = (
+        MemoryHealthMemory() if redis is None else RedisHealthMemory(redis, f"{prefix}health:last")
+    )
+    return Realtime(settings, sio, namespace, redis, prefix, new_instance_id(), origins, memory)

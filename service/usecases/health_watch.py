@@ -4,13 +4,16 @@ Rules:
 
 * One ``wap.get_all_container_health()`` call; WAP's ids are mapped to our
   containers with one repository query; ids we do not know are ignored.
-* A change of a container's ``health`` publishes ``agent-health-update``
-  ``{containerId, health, resources}``. Resources alone changing (they change on
-  every poll) does not.
+* A change of a container's ``health`` or run ``status`` publishes
+  ``agent-health-update`` ``{containerId, status, health, resources}``. Resources alone
+  changing (they change on every poll) does not.
 * The first observation of a container counts as a change: a container that has just
   been launched (or that WAP reports again after it had vanished) announces its
   health once. What was seen is kept in the health memory, so a takeover by another
-  instance does not re-announce every container when that memory is shared.
+  instance does not re-announce every container when that memory is shared. A
+  restart, stop or start through the API notes there the state it implies
+  (``service.usecases.lifecycle``): the next poll announces what WAP then reports
+  differently.
 
 Scheduling (the interval, one poller per deployment) is the real-time layer's
 business: see ``service.realtime.health``.
@@ -23,26 +26,27 @@ from dataclasses import dataclass
 
 from service.domain import OwnedContainer
 from service.events import HEALTH_UPDATE, AbstractEventPublisher, AgentEvent
-from service.health_memory import AbstractHealthMemory
+from service.health_memory import AbstractHealthMemory, KnownHealth
 from service.repository import AbstractContainerRepository
 from service.wap import AbstractWap
 from service.wap_types import HealthEntry
 
 
 def health_changes(
-    previous: Mapping[str, str],
+    previous: Mapping[str, KnownHealth],
     containers: Sequence[OwnedContainer],
     entries: Mapping[str, HealthEntry],
-) -> tuple[list[AgentEvent], dict[str, str]]:
-    """The events to publish, and the health to remember (containerId → health)."""
-    current: dict[str, str] = {}
+) -> tuple[list[AgentEvent], dict[str, KnownHealth]]:
+    """The events to publish, and what to remember (containerId → ``KnownHealth``)."""
+    current: dict[str, KnownHealth] = {}
     changed: list[AgentEvent] = []
     for container in containers:
         entry = entries.get(container.wap_id)
         if entry is None:
             continue
-        current[container.id] = entry.health
-        if previous.get(container.id) != entry.health:
+        seen = KnownHealth(entry.status, entry.health)
+        current[container.id] = seen
+        if previous.get(container.id) != seen:
             changed.append(health_event(container, entry))
     return changed, current
 
@@ -51,6 +55,7 @@ def health_event(container: OwnedContainer, entry: HealthEntry) -> AgentEvent:
     return AgentEvent.about(
         container,
         HEALTH_UPDATE,
+        status=entry.status,
         health=entry.health,
         resources={
             "cpuPercent": entry.resources.cpu_percent,

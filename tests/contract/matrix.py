@@ -174,18 +174,18 @@ def violations(
                     f"{foreign_body} vs {unknown.status_code} {unknown_body}"
                 )
     else:
-        # The health summary names no container: another account's valid session answers
-        # 200 with that account's containers only.
+        # The listing and the health summary name no container: another account's valid
+        # session answers 200 with that account's containers only.
         if response.status_code != 200:
             found.append(f"expected 200, got {response.status_code}: {response.text[:200]}")
             return found
         listed = {c["containerId"] for c in response.json()["containers"]}
         if not listed <= BOB_IDS:
             foreign = sorted(listed - BOB_IDS)
-            found.append(f"the summary lists containers bob does not own: {foreign}")
+            found.append(f"{sample.operation_id} lists containers bob does not own: {foreign}")
         leaked = [cid for cid in ALICE_IDS if cid in response.text]
         if leaked:
-            found.append(f"alice's containers appear in bob's summary: {leaked}")
+            found.append(f"alice's containers appear in bob's {sample.operation_id}: {leaked}")
         if (problem := _contract_problem(response)) is not None:
             found.append(problem)
     return found

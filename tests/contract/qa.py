@@ -11,6 +11,14 @@ targeting ``--containers`` (ids the token's account owns) and ``--foreign-contai
 it does not own). The JUnit report goes to ``reports/schemathesis-junit.xml`` (see
 ``schemathesis.toml``); the exit code is the CLI's: non-zero when Schemathesis found
 anything.
+
+Either way, it leaves the target containers as it found them: what the run changed
+(environment variables, run state, version, files under the writable roots) is put back
+through the API at the end (``tests.contract.restore``; ``--keep-changes`` skips it).
+The embedded stack's WAP stub then gets back the state it was seeded with (what the API
+cannot undo: a version update starts a container that may not be stopped), and the exit
+code is non-zero if anything still differs; against a URL what could not be put back is
+listed.
 """
 
 from __future__ import annotations
@@ -20,7 +28,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -54,13 +62,66 @@ def run_schemathesis(
     return subprocess.call(command, cwd=REPO_ROOT, env=env)
 
 
-def run_local(extra: Sequence[str]) -> int:
+def run_and_restore(
+    url: str,
+    token: str,
+    extra: Sequence[str] = (),
+    *,
+    containers: Sequence[str] = (),
+    foreign_container: str | None = None,
+    restore: bool = True,
+    beyond_the_api: Callable[[], None] | None = None,
+) -> int:
+    """``run_schemathesis``, then what it changed on ``containers`` put back (module doc).
+
+    ``beyond_the_api`` puts back, after the API has, what the API cannot (the embedded
+    stack's WAP stub: a container without the ``restart`` capability that a version update
+    started); with it, anything left differing fails the run, without it it is reported.
+    """
+    import httpx
+
+    from tests.contract.hooks import ALICE_CONTAINERS
+    from tests.contract.restore import Restorer
+
+    if not restore:
+        return run_schemathesis(
+            url, token, extra, containers=containers, foreign_container=foreign_container
+        )
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=url, headers=headers, timeout=30) as client:
+        restorer = Restorer(client, tuple(containers) or ALICE_CONTAINERS)
+        before = restorer.capture()
+        code = run_schemathesis(
+            url, token, extra, containers=containers, foreign_container=foreign_container
+        )
+        restorer.restore(before)
+        if beyond_the_api is not None:
+            beyond_the_api()
+        left = restorer.differences(before)
+    for line in restorer.log:
+        print(f"put back: {line}")
+    if left:
+        print("could not put back what the run changed:", *left, sep="\n  ", flush=True)
+        return (code or 1) if beyond_the_api is not None else code
+    print("left the target containers as it found them", flush=True)
+    return code
+
+
+def run_local(extra: Sequence[str], *, restore: bool = True) -> int:
     from tests.contract.stack import local_stack
 
     with tempfile.TemporaryDirectory(prefix="armory-qa-") as workdir:
         with local_stack(Path(workdir)) as stack:
             print(f"embedded stack: service {stack.url}, WAP stub {stack.wap.url}", flush=True)
-            return run_schemathesis(stack.url, stack.token("alice", ttl_seconds=6 * 3600), extra)
+            token = stack.token("alice", ttl_seconds=6 * 3600)
+            seeded = stack.wap.state()
+            return run_and_restore(
+                stack.url,
+                token,
+                extra,
+                restore=restore,
+                beyond_the_api=lambda: stack.wap.reset(seeded),
+            )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,6 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--foreign-container", help="a container id the token's account does not own (with --url)"
     )
+    parser.add_argument(
+        "--keep-changes",
+        action="store_true",
+        help="leave what the run changed on the target containers (default: put it back)",
+    )
     parser.add_argument("extra", nargs="*", help="after `--`: more `schemathesis run` options")
     return parser
 
@@ -85,16 +151,17 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.url is None:
-        return run_local(args.extra)
+        return run_local(args.extra, restore=not args.keep_changes)
     if not args.token:
         build_parser().error("--token is required with --url")
     containers = [c.strip() for c in args.containers.split(",") if c.strip()]
-    return run_schemathesis(
+    return run_and_restore(
         args.url.rstrip("/"),
         args.token,
         args.extra,
         containers=containers,
         foreign_container=args.foreign_container,
+        restore=not args.keep_changes,
     )
 
 

@@ -152,8 +152,8 @@ def wrap_handlers(
 def _patched_from_sanic(change: Callable[[dict[str, str]], None]) -> Any:
     real = problems._from_sanic
 
-    def from_sanic(exc: Any) -> errors.ApiError:
-        error = real(exc)
+    def from_sanic(exc: Any, request: Any = None) -> errors.ApiError:
+        error = real(exc, request)
         change(error.headers)
         return error
 
@@ -335,6 +335,35 @@ def test_the_matrix_reports_a_repository_that_ignores_the_account(served: Any) -
     assert any("another account: expected 403 container_forbidden, got 200" in f for f in found)
     assert any("WAP got" in f or "got 200" in f for f in found), found
     assert any("recorded in alice's audit trail" in f for f in found), found
+
+
+class ListingBlindRepository(OwnerBlindRepository):
+    """A repository whose listing drops the account from its query: everyone's containers."""
+
+    async def page_owned(self, account_id: str, *, after: str | None, limit: int) -> Any:
+        found = []
+        for project in demo.PROJECTS:
+            found += await self._inner.page_owned(project["account_id"], after=after, limit=limit)
+        return sorted(found, key=lambda c: c.id)[:limit]
+
+    async def find_owned(self, account_id: str, container_id: str) -> Any:
+        return await self._inner.find_owned(account_id, container_id)
+
+
+def test_the_matrix_reports_a_listing_that_ignores_the_account(served: Any) -> None:
+    from service.adapters.database import DatabaseTarget
+    from service.adapters.pony_repository import PonyContainerRepository
+
+    def listing_blind(stack_db: Any) -> Any:
+        return ListingBlindRepository(PonyContainerRepository(DatabaseTarget.from_url(stack_db)))
+
+    sample = samples_by_operation()["listAgents"]
+    [another_account] = [c for c in CREDENTIALS if c.name == "another account"]
+    with served(repository_factory=listing_blind) as stack:
+        with httpx.Client(base_url=stack.url, timeout=10) as client:
+            found = violations(client, stack.wap, stack.token, sample, another_account)
+    assert any("listAgents lists containers bob does not own" in f for f in found), found
+    assert any("alice's containers appear in bob's listAgents" in f for f in found), found
 
 
 def test_the_matrix_reports_sessions_that_are_never_checked(

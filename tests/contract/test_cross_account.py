@@ -3,8 +3,9 @@
 Every operation of openapi.yaml × {no token, garbage, expired, wrongly signed, another
 account's valid token} against a container of a real account (alice's): 401 or 403 exactly
 as the contract says, the same 403 body (but ``instance``) for a foreign and an unknown id,
-and WAP Core called for none of the refused requests. The health summary names no
-container: another account's valid session gets 200 with its own containers only.
+and WAP Core called for none of the refused requests. The agent listing and the health
+summary name no container: another account's valid session gets 200 with its own
+containers only.
 """
 
 from __future__ import annotations

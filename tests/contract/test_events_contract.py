@@ -1,9 +1,10 @@
 """The Socket.io payloads the service emits keep ``contracts/events.yaml``.
 
 The REST endpoints are driven (a file written, replaced and deleted, with and without hot
-reload; a version updated; a container's health changed) with a recording event
-publisher in place of the Socket.io one, and every payload it recorded, exactly as it
-would be emitted, is validated against the event's schema in contracts/events.yaml.
+reload; a container stopped and started; a version updated; a container's health changed)
+with a recording event publisher in place of the Socket.io one, and every payload it
+recorded, exactly as it would be emitted, is validated against the event's schema in
+contracts/events.yaml.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ def record_events(served: Any, events: RecordingEventPublisher) -> RecordingEven
                 api.put(instructions, json={"content": "Be brief.\n"}),  # hot-reloaded
                 api.delete(instructions),
                 api.delete("/files/app/data/new.txt"),
+                api.post("/stop"),  # announced at once, resources null
+                api.post("/start"),
                 api.post("/update-version", json={"tag": "1.5.0"}),
             ]
             assert [r.status_code for r in steps] == [200] * len(steps), [r.text for r in steps]
@@ -77,3 +80,9 @@ def test_every_emitted_payload_keeps_the_event_contract(served: Any) -> None:
     updates = [p["status"] for e, p in events.published if e.name == "agent-version-update"]
     assert updates == ["updating", "completed"]
     assert _health_changed(events, ALICE_READONLY)
+    lifecycle = [
+        (p["status"], p["health"])
+        for e, p in events.published
+        if e.name == "agent-health-update" and p["resources"] is None
+    ]
+    assert lifecycle == [("stopped", "none"), ("running", "starting")]

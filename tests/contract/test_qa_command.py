@@ -2,7 +2,7 @@
 
 Against the embedded stack it must find nothing and write a JUnit report; against a
 deployment given by ``--url`` and ``--token`` that is broken, it must exit non-zero and
-report the failure.
+report the failure. Either way it leaves the containers it tested as it found them.
 """
 
 from __future__ import annotations
@@ -46,6 +46,9 @@ def test_the_qa_command_finds_nothing_on_the_embedded_stack(tmp_path: Path) -> N
     assert totals["tests"] >= 16  # one per operation, and the stateful tests
     for phase in ("Examples", "Coverage", "Fuzzing", "Stateful"):
         assert phase in done.stdout
+    # What the run changed on alice's containers (env, a stop, files ...) is put back.
+    assert "put back: " in done.stdout
+    assert "left the target containers as it found them" in done.stdout
 
 
 def test_the_qa_command_fails_when_a_deployment_breaks_its_contract(
@@ -73,3 +76,44 @@ def test_the_qa_command_fails_when_a_deployment_breaks_its_contract(
     assert done.returncode != 0, done.stdout[-4000:]
     assert "Response violates schema" in done.stdout  # response_schema_conformance
     assert junit_totals(junit)["failures"] >= 1
+
+
+def _alices(state: dict[str, Any]) -> dict[str, Any]:
+    from service import demo
+
+    alices = {c["wap_container_id"] for c in demo.CONTAINERS if c["account_id"] == "alice"}
+    return {
+        c["id"]: {part: c.get(part) for part in ("status", "tag", "env", "files")}
+        for c in state["containers"]
+        if c["id"] in alices
+    }
+
+
+def test_the_qa_command_leaves_the_target_containers_as_it_found_them(
+    served: Any, tmp_path: Path
+) -> None:
+    with served() as stack:
+        before = _alices(stack.wap.state())
+        done = qa(
+            "--url",
+            stack.url,
+            "--token",
+            stack.token("alice"),
+            "--",
+            "--include-operation-id",
+            "patchAgentEnv",
+            "--include-operation-id",
+            "stopAgent",
+            "--include-operation-id",
+            "writeAgentFile",
+            "--phases",
+            "examples",
+            "--report-junit-path",
+            str(tmp_path / "junit.xml"),
+        )
+        after = _alices(stack.wap.state())
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    # The run did change things (so the check below means something), and put them back.
+    assert "environment:" in done.stdout and "started again" in done.stdout, done.stdout[-3000:]
+    assert "left the target containers as it found them" in done.stdout
+    assert after == before

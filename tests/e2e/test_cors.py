@@ -93,3 +93,71 @@ async def test_socketio_takes_a_cookie_only_from_a_listed_origin(
         open_cors.sio_url, token=token("alice"), headers={"Origin": OTHER}
     ) as alice:
         assert alice.connected
+
+
+# --- the dev stack's defaults ---------------------------------------------------------------
+
+VITE = "http://localhost:5173"
+
+
+@pytest.fixture
+def dev_cors(settings: Settings) -> Iterator[RunningService]:
+    """The service with the CORS settings `armory-agents dev` reads."""
+    dev = Settings.from_env({}, dev=True)
+    configured = settings.replace(
+        cors_origins=dev.cors_origins, cors_allow_headers=dev.cors_allow_headers
+    )
+    with running_service(configured) as running:
+        yield running
+
+
+async def test_the_dev_stack_lets_a_local_frontend_call_it_with_any_extra_header(
+    dev_cors: RunningService, token: Any
+) -> None:
+    answer = dev_cors.client.options(
+        f"/v1/agents/{ALICE_MAIN}/env",
+        headers={
+            "Origin": VITE,
+            "Access-Control-Request-Method": "PATCH",
+            "Access-Control-Request-Headers": "content-type,rid,sentry-trace,baggage,x-b3-traceid",
+        },
+    )
+    assert answer.status_code == 204
+    assert answer.headers["access-control-allow-origin"] == VITE
+    assert answer.headers["access-control-allow-credentials"] == "true"
+    allowed = {h.strip() for h in answer.headers["access-control-allow-headers"].split(",")}
+    assert {"content-type", "rid", "sentry-trace", "baggage", "x-b3-traceid"} <= allowed
+    assert "Access-Control-Request-Headers" in answer.headers["vary"]
+    read = dev_cors.client.get(
+        f"/v1/agents/{ALICE_MAIN}/health",
+        headers={"Authorization": f"Bearer {token('alice')}", "Origin": VITE},
+    )
+    assert read.status_code == 200
+    assert read.headers["access-control-allow-origin"] == VITE
+    async with Listener.connect(
+        dev_cors.sio_url, token=token("alice"), headers={"Origin": VITE}
+    ) as alice:
+        assert alice.connected
+    # Another site is no local frontend: no CORS for it.
+    assert "access-control-allow-origin" not in _preflight(dev_cors, OTHER).headers
+
+
+def test_any_header_asked_is_allowed_but_session_headers_only_for_listed_origins(
+    settings: Settings,
+) -> None:
+    configured = settings.replace(cors_origins=(LISTED, "*"), cors_allow_headers=("*",))
+    with running_service(configured) as running:
+        answer = _preflight(running, OTHER)  # asks for content-type, rid, sentry-trace
+        allowed = {h.strip() for h in answer.headers["access-control-allow-headers"].split(",")}
+        assert "sentry-trace" in allowed and "rid" not in allowed
+        odd = running.client.options(
+            f"/v1/agents/{ALICE_MAIN}/env",
+            headers={
+                "Origin": LISTED,
+                "Access-Control-Request-Method": "PATCH",
+                "Access-Control-Request-Headers": "x-fine, bad header, *, x-also-fine",
+            },
+        )
+        allowed = {h.strip() for h in odd.headers["access-control-allow-headers"].split(",")}
+        assert {"x-fine", "x-also-fine"} <= allowed
+        assert not {"bad header", "*"} & allowed

@@ -28,6 +28,8 @@ def test_stop_then_start_changes_what_health_reports(service: Any, alice: Any) -
     assert health["status"] == "stopped" and health["health"] == "none"
     again = assert_contract(service.client.post(f"/v1/agents/{ALICE_MAIN}/stop", headers=alice))
     assert again.status_code == 409 and again.json()["code"] == "conflict"
+    # In our words, whole: no placeholder, no WAP id.
+    assert again.json()["detail"] == "The container is already stopped."
     started = assert_contract(service.client.post(f"/v1/agents/{ALICE_MAIN}/start", headers=alice))
     assert started.json()["status"] == "running"
 

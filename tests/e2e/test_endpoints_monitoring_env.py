@@ -138,7 +138,8 @@ def test_protected_and_malformed_names_are_refused_before_wap(
 
 # --- WAP failures, for every operation that calls WAP ----------------------------------------
 
-LOCAL = ("listAgentVersions", "listAgentEvents", "listAgentAudit")  # answered without WAP
+# Answered without WAP.
+LOCAL = ("listAgents", "listAgentVersions", "listAgentEvents", "listAgentAudit")
 CALLS_WAP = [s for s in SAMPLES if s.operation_id not in LOCAL]
 
 

@@ -41,7 +41,7 @@ def test_every_contract_operation_has_a_route_and_every_route_is_in_the_contract
     expected = {(op.method, op.sanic_uri) for op in contract.operations.values()}
     assert route_table(app) == expected
     authenticated = set(contract.operations) - public_operations(contract)  # not the probes
-    assert len(authenticated) == len(SAMPLES) == 17
+    assert len(authenticated) == len(SAMPLES) == 18
     assert {s.operation_id for s in SAMPLES} == authenticated
 
 
@@ -197,6 +197,21 @@ def test_a_wrong_method_is_a_405_with_allow(service: Any) -> None:
     response = service.client.delete(f"/v1/agents/{ALICE_MAIN}/restart")
     _problem(response, 405, "method_not_allowed")
     assert response.headers["allow"] == "POST"
+
+
+def test_every_path_answers_a_method_it_lacks_with_405_and_allow_naming_its_methods(
+    service: Any, alice: dict[str, str]
+) -> None:
+    methods: dict[str, set[str]] = {}
+    for op in Contract.load().operations.values():
+        methods.setdefault(op.path, set()).add(op.method)
+    assert any(len(m) > 1 for m in methods.values())  # /env, /files/{path}
+    for template, allowed in methods.items():
+        url = template.replace("{containerId}", ALICE_MAIN).replace("{path}", "app/x.txt")
+        for method in {"GET", "POST", "PUT", "PATCH", "DELETE"} - allowed:
+            response = service.client.request(method, url, headers=alice)
+            _problem(response, 405, "method_not_allowed")
+            assert set(response.headers["allow"].split(", ")) == allowed, (method, url)
 
 
 def test_steady_state_requests_make_no_supertokens_core_calls(

@@ -27,7 +27,7 @@ FOUR_EVENTS: list[tuple[str, dict[str, Any]]] = [
     (FILE_CHANGED, {"path": "/app/config/agent.yaml", "action": "updated"}),
     (CONFIG_RELOADED, {"files": ["/app/config/instructions/system.md"]}),
     (VERSION_UPDATE, {"oldTag": "1.4.0", "newTag": "1.5.0", "status": "updating"}),
-    (HEALTH_UPDATE, {"health": "unhealthy", "resources": RESOURCES}),
+    (HEALTH_UPDATE, {"status": "running", "health": "unhealthy", "resources": RESOURCES}),
 ]
 
 

@@ -132,6 +132,44 @@ async def test_a_socket_hears_a_health_change_once_and_a_neighbour_hears_nothing
     assert not monitor.running
 
 
+async def test_a_lifecycle_call_is_announced_to_the_owner_at_once_without_a_poll(
+    settings: Any, demo_db: DatabaseTarget, token: Any
+) -> None:
+    add_bob_to_alices_project(demo_db)
+    with running_service(settings, health_monitor=False) as service:  # no poll ever
+        async with (
+            Listener.connect(service.sio_url, token=token("alice")) as alice,
+            Listener.connect(service.sio_url, token=token("bob")) as bob,
+        ):
+            for action, status, health in (
+                ("stop", "stopped", "none"),
+                ("start", "running", "starting"),
+            ):
+                answer = await asyncio.to_thread(
+                    service.client.post,
+                    f"/v1/agents/{ALICE_MAIN}/{action}",
+                    headers=service.as_(token("alice")),
+                )
+                assert answer.status_code == 200, answer.text
+                name, payload = await alice.next(timeout=5)
+                assert name == HEALTH_UPDATE
+                assert_event(name, payload)
+                assert (payload["containerId"], payload["status"], payload["health"]) == (
+                    ALICE_MAIN,
+                    status,
+                    health,
+                )
+                assert payload["resources"] is None
+            # Bob's first event is about his own container: he heard nothing of alice's.
+            bobs = demo.CONTAINERS[3]["id"]
+            stopped = await asyncio.to_thread(
+                service.client.post, f"/v1/agents/{bobs}/stop", headers=service.as_(token("bob"))
+            )
+            assert stopped.status_code == 200
+            _, heard = await bob.next(timeout=5)
+            assert heard["containerId"] == bobs
+
+
 def test_socketio_is_served_beside_the_api_for_as_long_as_the_api(settings: Any) -> None:
     with running_service(settings, health_monitor=True) as service:
         assert service.app.ctx.loop.is_running()  # after_server_start ran

@@ -133,6 +133,16 @@ class FakeContainerRepository(AbstractContainerRepository):
         self.queries.append(("list_owned", (account_id,)))
         return [c for c in self.containers.values() if c.account_id == account_id]
 
+    async def page_owned(
+        self, account_id: str, *, after: str | None, limit: int
+    ) -> Sequence[OwnedContainer]:
+        self.queries.append(("page_owned", (account_id, after, limit)))
+        mine = sorted(
+            (c for c in self.containers.values() if c.account_id == account_id),
+            key=lambda c: c.id,
+        )
+        return [c for c in mine if after is None or c.id > after][:limit]
+
     async def project_ids(self, account_id: str) -> Sequence[str]:
         self.queries.append(("project_ids", (account_id,)))
         mine = self.containers.values()

@@ -17,7 +17,7 @@ from service.events import (
     HEALTH_UPDATE,
     VERSION_UPDATE,
 )
-from service.wap_types import HEALTH_STATUSES
+from service.wap_types import CONTAINER_STATUSES, HEALTH_STATUSES
 from tests.fixtures.events import events_document, message, payload_validator
 
 OPENAPI = Path(__file__).resolve().parents[2] / "openapi.yaml"
@@ -27,7 +27,7 @@ FIELDS = {
     FILE_CHANGED: {"containerId", "path", "action"},
     CONFIG_RELOADED: {"containerId", "files"},
     VERSION_UPDATE: {"containerId", "oldTag", "newTag", "status"},
-    HEALTH_UPDATE: {"containerId", "health", "resources"},
+    HEALTH_UPDATE: {"containerId", "status", "health", "resources"},
 }
 OPENAPI_COPIES = {
     FILE_CHANGED: "FileChangedEvent",
@@ -112,12 +112,14 @@ def test_each_event_payload_is_strict_and_carries_seq_and_time(name: str) -> Non
     assert schema["properties"]["containerId"] == {"type": "string", "format": "uuid"}
 
 
-def test_health_updates_use_wap_health_values_and_the_three_resources() -> None:
+def test_health_updates_use_wap_status_and_health_values_and_the_three_resources_or_null() -> None:
     schema = _inline(events_document(), message(HEALTH_UPDATE)["payload"])
+    assert schema["properties"]["status"]["enum"] == list(CONTAINER_STATUSES)
     assert schema["properties"]["health"]["enum"] == list(HEALTH_STATUSES)
-    resources = schema["properties"]["resources"]
-    assert resources["additionalProperties"] is False
-    assert set(resources["required"]) == {"cpuPercent", "memoryBytes", "memoryLimitBytes"}
+    measured, nothing = schema["properties"]["resources"]["oneOf"]
+    assert nothing == {"type": "null"}  # right after a lifecycle call
+    assert measured["additionalProperties"] is False
+    assert set(measured["required"]) == {"cpuPercent", "memoryBytes", "memoryLimitBytes"}
 
 
 def test_every_message_example_matches_its_payload() -> None:

@@ -194,7 +194,7 @@ def test_migration_0005_adds_an_empty_audit_trail_that_keeps_outcomes_with_their
     migrate(any_target, to=4)
     before = len(_fill_0001(any_target, rows=30))
 
-    assert [m.version for m in migrate(any_target)] == [5]
+    assert [m.version for m in migrate(any_target, to=5)] == [5]
 
     assert len(_read(any_target, OLD_COLUMNS)) == before  # nothing else touched
     conn = any_target.connect()
@@ -220,3 +220,29 @@ def test_migration_0005_adds_an_empty_audit_trail_that_keeps_outcomes_with_their
     cur.execute("SELECT COUNT(*) FROM audit_entry")
     assert cur.fetchone()[0] == 2
     conn.close()
+
+
+def _index_names(target: DatabaseTarget) -> set[str]:
+    conn = target.connect()
+    cur = conn.cursor()
+    if target.provider == "sqlite":
+        cur.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+    else:
+        cur.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'container_launch'")
+    names = {row[0] for row in cur.fetchall()}
+    conn.close()
+    return names
+
+
+def test_migration_0006_indexes_the_listing_by_account_and_id_and_keeps_every_row(
+    any_target: DatabaseTarget,
+) -> None:
+    migrate(any_target, to=5)
+    _fill_0001(any_target, rows=30)
+    before = _read(any_target, OLD_COLUMNS + NEW_COLUMNS)
+    assert "container_launch_listing_idx" not in _index_names(any_target)
+
+    assert [m.version for m in migrate(any_target, to=6)] == [6]
+
+    assert "container_launch_listing_idx" in _index_names(any_target)
+    assert _read(any_target, OLD_COLUMNS + NEW_COLUMNS) == before

@@ -32,6 +32,7 @@ EXPECTED_STATUSES: dict[str, set[str]] = {
     "readAgentFile": {"200", "400", "401", "429", "431", "403", "404", "413", "502", "504"},
     "writeAgentFile": {"200", "400", "401", "431", "403", "412", "413", "415", "422", "502", "504"},
     "deleteAgentFile": {"200", "400", "401", "431", "403", "404", "412", "502", "504"},
+    "listAgents": {"200", "400", "401", "431"},
     "getAgentsHealth": {"200", "401", "431", "502", "504"},
     "getAgentHealth": {"200", "400", "401", "431", "403", "502", "504"},
     "getAgentStats": {"200", "400", "401", "431", "403", "502", "504"},
@@ -63,6 +64,7 @@ EXPECTED_ROUTES = {
     ("get", "/v1/agents/{containerId}/files/{path}"): "readAgentFile",
     ("put", "/v1/agents/{containerId}/files/{path}"): "writeAgentFile",
     ("delete", "/v1/agents/{containerId}/files/{path}"): "deleteAgentFile",
+    ("get", "/v1/agents"): "listAgents",
     ("get", "/v1/agents/health"): "getAgentsHealth",
     ("get", "/v1/agents/{containerId}/health"): "getAgentHealth",
     ("get", "/v1/agents/{containerId}/stats"): "getAgentStats",
@@ -78,6 +80,7 @@ EXPECTED_ROUTES = {
 
 # Probes answer for WAP themselves (/readyz: 503), never 502 or 504.
 OPERATIONS_NOT_CALLING_WAP = {
+    "listAgents",
     "listAgentVersions",
     "listAgentEvents",
     "listAgentAudit",
@@ -213,13 +216,13 @@ def test_the_document_is_a_valid_openapi_3_1_document(doc: dict[str, Any]) -> No
     validate(doc)
 
 
-def test_the_document_has_exactly_the_seventeen_operations_and_two_probes(
+def test_the_document_has_exactly_the_eighteen_operations_and_its_public_ones(
     doc: dict[str, Any],
 ) -> None:
     ids = [op["operationId"] for _, _, op in _operations(doc)]
     assert len(ids) == len(set(ids)), "operationIds are unique"
     assert set(ids) == set(EXPECTED_STATUSES)
-    assert len(ids) == 17 + len(OUTSIDE_V1)
+    assert len(ids) == 18 + len(OUTSIDE_V1)
     outside_v1 = {op["operationId"] for path, _, op in _operations(doc) if path[:4] != "/v1/"}
     assert outside_v1 == set(OUTSIDE_V1)
 
@@ -548,3 +551,61 @@ def test_the_audit_trail_lists_every_audited_action_and_bounds_its_pages(
     target = _validator(doc, "/components/schemas/AuditTarget")
     assert target.is_valid({"names": {"set": ["A"], "unset": []}})
     assert not target.is_valid({"names": {"A": "a value"}})  # names, never values
+
+
+def test_the_agent_listing_bounds_its_pages_as_the_use_case_does_and_says_all_a_ui_needs(
+    doc: dict[str, Any],
+) -> None:
+    from service.usecases.agents import DEFAULT_LIMIT, MAX_LIMIT, encode_cursor
+    from tests.operations import ALICE_MAIN
+
+    _, _, op = _by_id(doc)["listAgents"]
+    params = {p["name"]: p["schema"] for p in op["parameters"]}
+    assert params["limit"] == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": MAX_LIMIT,
+        "default": DEFAULT_LIMIT,
+    }
+    assert re.fullmatch(params["cursor"]["pattern"].strip("^$"), encode_cursor(ALICE_MAIN))
+    summary = doc["components"]["schemas"]["AgentSummary"]
+    assert (
+        set(summary["required"])
+        == set(summary["properties"])
+        >= {
+            "containerId",
+            "projectId",
+            "image",
+            "tag",
+            "status",
+            "health",
+            "capabilities",
+            "supportsHotReload",
+            "instructionsDir",
+            "fileRoots",
+        }
+    )
+    assert "unknown" in summary["properties"]["status"]["enum"]
+    assert "unknown" in summary["properties"]["health"]["enum"]
+    item = _validator(doc, "/components/schemas/AgentSummary")
+    [example] = summary["examples"]
+    assert item.is_valid({**example, "capabilities": [], "fileRoots": []})
+    assert not item.is_valid({**example, "fileRoots": [{"path": "app", "writable": True}]})
+
+
+def test_a_health_update_event_carries_the_run_state_and_resources_or_null(
+    doc: dict[str, Any],
+) -> None:
+    event = _validator(doc, "/components/schemas/HealthUpdateEvent")
+    after_stop = {
+        "containerId": "a11ce000-0000-4000-8000-000000000001",
+        "status": "stopped",
+        "health": "none",
+        "resources": None,
+        "seq": 3,
+        "time": "2026-11-29T10:26:00.410Z",
+    }
+    assert event.is_valid(after_stop)
+    assert not event.is_valid({k: v for k, v in after_stop.items() if k != "status"})
+    measured = {"cpuPercent": 1.5, "memoryBytes": 10, "memoryLimitBytes": 20}
+    assert event.is_valid({**after_stop, "status": "running", "resources": measured})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import uuid
 from collections.abc import AsyncIterator
 
@@ -80,6 +81,63 @@ async def test_looking_up_more_wap_ids_than_one_query_takes_finds_each_container
     found = await repo.list_by_wap_ids(wanted + ["wap-nobody"] + wanted[::-1])
     assert sorted(c.wap_id for c in found) == wanted
     assert {c.id for c in found} == {c["id"] for c in many}
+
+
+def _page_queries() -> float:
+    from prometheus_client import REGISTRY
+
+    labels = {"method": "PonyContainerRepository.page_owned"}
+    return REGISTRY.get_sample_value("armory_db_queries_total", labels) or 0.0
+
+
+async def test_pages_of_an_accounts_containers_cover_them_all_once_in_id_order_a_query_each(
+    repo: PonyContainerRepository, any_target: DatabaseTarget
+) -> None:
+    rng = random.Random(13)
+    project = demo.PROJECTS[1]["id"]
+    many = [
+        {
+            "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "account_id": "bob",
+            "project_id": project,
+            "wap_container_id": f"wap-page-{i:03d}",
+            "image": "armory/agent-runtime",
+            "tag": "1.4.0",
+            "status": "running",
+        }
+        for i in range(40)
+    ]
+    seed(any_target, demo.PROJECTS, many)
+    bobs = sorted(
+        [c["id"] for c in many] + [c["id"] for c in demo.CONTAINERS if c["account_id"] == "bob"]
+    )
+
+    listed: list[str] = []
+    after, pages, queries = None, 0, _page_queries()
+    while True:
+        page = await repo.page_owned("bob", after=after, limit=7)
+        pages += 1
+        assert all(c.account_id == "bob" for c in page)
+        listed += [c.id for c in page]
+        if len(page) < 7:
+            break
+        after = page[-1].id
+
+    assert listed == bobs  # every one, once, in id order
+    assert pages == len(bobs) // 7 + 1
+    assert _page_queries() - queries == pages  # one query a page
+    first = await repo.page_owned("alice", after=None, limit=10)
+    assert [c.id for c in first] == sorted(
+        c["id"] for c in demo.CONTAINERS if c["account_id"] == "alice"
+    )
+    for listed_one in first:  # what the ownership check reads, field for field
+        assert listed_one == await repo.find_owned("alice", listed_one.id)
+    # An id after which nothing is, or that is nobody's, is a place in the order all the same.
+    assert await repo.page_owned("alice", after=first[-1].id, limit=10) == []
+    assert [c.id for c in await repo.page_owned("alice", after=UNKNOWN, limit=10)] == [
+        c.id for c in first if c.id > UNKNOWN
+    ]
+    assert await repo.page_owned("nobody", after=None, limit=10) == []
 
 
 async def test_the_catalogue_is_newest_first(repo: PonyContainerRepository) -> None:

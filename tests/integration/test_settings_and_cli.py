@@ -71,9 +71,7 @@ def test_serve_refuses_to_start_without_its_secrets(monkeypatch: Any, capsys: An
     assert "configuration error" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(
-    ("workers", "redis_url"), [(1, None), (4, "redis://127.0.0.1:6379/0")]
-)
+@pytest.mark.parametrize(("workers", "redis_url"), [(1, None), (4, "redis://127.0.0.1:6379/0")])
 def test_one_worker_needs_no_redis_and_more_may_serve_with_it(
     workers: int, redis_url: str | None
 ) -> None:
@@ -97,16 +95,94 @@ def test_migrate_and_seed_demo_are_idempotent(
     assert "0 rows added" in capsys.readouterr().out
 
 
-def test_token_prints_a_token_the_stand_in_core_accepts(tmp_path: Path, capsys: Any) -> None:
+def _signed_by(token: str, key_file: Path) -> str:
     import jwt
 
     from supertokens_stub.keys import load_or_create_key
 
-    key_file = tmp_path / "key.pem"
-    assert main(["token", "alice", "--key-file", str(key_file)]) == 0
-    token = capsys.readouterr().out.strip()
     public = load_or_create_key(key_file).private_key.public_key()
-    assert jwt.decode(token, public, algorithms=["RS256"])["sub"] == "alice"
+    return str(jwt.decode(token, public, algorithms=["RS256"])["sub"])
+
+
+def test_token_prints_a_token_the_stand_in_core_accepts(tmp_path: Path, capsys: Any) -> None:
+    from supertokens_stub.keys import load_or_create_key
+
+    key_file = tmp_path / "key.pem"
+    load_or_create_key(key_file)
+    assert main(["token", "alice", "--key-file", str(key_file)]) == 0
+    assert _signed_by(capsys.readouterr().out.strip(), key_file) == "alice"
+
+
+@pytest.fixture
+def checkout(tmp_path: Path, monkeypatch: Any) -> Path:
+    """A stand-in for the checkout the service runs from (never the real one's key)."""
+    from service import cli
+
+    folder = tmp_path / "checkout"
+    monkeypatch.setattr(cli, "CHECKOUT", folder)
+    return folder
+
+
+def test_token_run_below_the_folder_dev_ran_in_signs_with_dev_s_key(
+    tmp_path: Path, checkout: Path, monkeypatch: Any, capsys: Any
+) -> None:
+    from service.cli import DEFAULT_KEY_FILE
+    from supertokens_stub.keys import load_or_create_key
+
+    project = tmp_path / "project"
+    load_or_create_key(project / DEFAULT_KEY_FILE)  # as `armory-agents dev` made it there
+    deeper = project / "frontend" / "src"
+    deeper.mkdir(parents=True)
+    monkeypatch.chdir(deeper)
+    assert main(["token", "alice"]) == 0
+    assert _signed_by(capsys.readouterr().out.strip(), project / DEFAULT_KEY_FILE) == "alice"
+    assert not (deeper / DEFAULT_KEY_FILE).exists()  # no new key nobody verifies
+
+
+def test_token_run_from_anywhere_finds_the_key_of_the_checkout(
+    tmp_path: Path, checkout: Path, monkeypatch: Any, capsys: Any
+) -> None:
+    from service.cli import DEFAULT_KEY_FILE
+    from supertokens_stub.keys import load_or_create_key
+
+    load_or_create_key(checkout / DEFAULT_KEY_FILE)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert main(["token", "bob"]) == 0
+    assert _signed_by(capsys.readouterr().out.strip(), checkout / DEFAULT_KEY_FILE) == "bob"
+
+
+def test_token_without_a_dev_key_fails_naming_the_key_file_and_makes_none(
+    tmp_path: Path, checkout: Path, monkeypatch: Any, capsys: Any
+) -> None:
+    from service.cli import DEFAULT_KEY_FILE
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert main(["token", "alice"]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert str(elsewhere / DEFAULT_KEY_FILE) in err and str(checkout / DEFAULT_KEY_FILE) in err
+    assert "armory-agents dev" in err
+    assert not (elsewhere / DEFAULT_KEY_FILE).exists()
+    missing = tmp_path / "nowhere.pem"
+    assert main(["token", "alice", "--key-file", str(missing)]) == 1
+    assert str(missing) in capsys.readouterr().err
+    assert not missing.exists()
+
+
+def test_dev_allows_the_usual_local_frontends_and_any_header_and_serve_allows_none() -> None:
+    dev = Settings.from_env({}, dev=True)
+    for origin in ("http://localhost:5173", "http://127.0.0.1:5173", "http://localhost:3000"):
+        assert origin in dev.cors_origins
+    assert "http://localhost:8080" in dev.cors_origins
+    assert dev.cors_allow_headers == ("*",)
+    served = Settings.from_env(PRODUCTION)  # what `serve` reads
+    assert served.cors_origins == () and served.cors_allow_headers == ()
+    mine = Settings.from_env({"CORS_ORIGINS": "http://localhost:9999"}, dev=True)
+    assert mine.cors_origins == ("http://localhost:9999",)  # replaces the list
 
 
 def test_the_redis_prefix_has_a_default_and_can_be_set() -> None:

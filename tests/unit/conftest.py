@@ -1,6 +1,6 @@
 """The unit suite's world: two accounts, their containers on a FakeWap, a dict-backed
-repository, a recording publisher and a fixed clock. No network, no database, no
-stand-in: every test here runs in milliseconds.
+repository, a recording publisher, a dict-backed health memory and a fixed clock. No
+network, no database, no stand-in: every test here runs in milliseconds.
 
 ``mine`` is alice's fully capable agent (file roots, hot reload, catalogue of tags);
 ``bare`` is alice's agent with no capability and no access parameters; ``theirs`` is
@@ -19,6 +19,7 @@ from service.usecases.ownership import Ownership
 from service.usecases.streams import StreamBounds, StreamGate
 from tests.fakes.clock import FixedClock
 from tests.fakes.events import RecordingEventPublisher
+from tests.fakes.health_memory import FakeHealthMemory
 from tests.fakes.repository import FakeContainerRepository
 from tests.fakes.wap import FakeWap
 
@@ -40,6 +41,7 @@ class World:
     events: RecordingEventPublisher
     ownership: Ownership
     streams: StreamGate
+    memory: FakeHealthMemory
 
     def wap_id(self, container_id: str) -> str:
         return self.repository.containers[container_id].wap_id
@@ -91,4 +93,4 @@ def world() -> World:
         )
     events = RecordingEventPublisher(clock=clock)
     streams = StreamGate(StreamBounds(per_account=2, max_seconds=60, idle_seconds=10))
-    return World(clock, wap, repository, events, Ownership(repository), streams)
+    return World(clock, wap, repository, events, Ownership(repository), streams, FakeHealthMemory())

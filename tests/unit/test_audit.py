@@ -51,7 +51,7 @@ def audited(world: World) -> Audited:
         world,
         log,
         trail,
-        trail.audited(lifecycle.ChangeState(own, wap), audit.CHANGE_STATE),
+        trail.audited(lifecycle.ChangeState(own, wap, events, world.memory), audit.CHANGE_STATE),
         trail.audited(
             versions.UpdateVersion(own, world.repository, wap, events, stale_seconds=900),
             audit.UPDATE_VERSION,
@@ -340,7 +340,8 @@ async def test_a_database_outage_during_the_ownership_check_records_nothing(
 def test_a_use_case_built_without_the_trail_s_ownership_cannot_be_audited(
     audited: Audited,
 ) -> None:
-    unwatched = lifecycle.ChangeState(audited.world.ownership, audited.world.wap)
+    world = audited.world
+    unwatched = lifecycle.ChangeState(world.ownership, world.wap, world.events, world.memory)
     with pytest.raises(TypeError, match="ownership"):
         audited.trail.audited(unwatched, audit.CHANGE_STATE)
 

@@ -1,31 +1,18 @@
 """The health watch: each poll publishes ``agent-health-update`` for the containers whose
-health changed since the last one (the first sighting counts), and remembers what WAP
-reported."""
+run state or health changed since the last one (the first sighting counts), and remembers
+what WAP reported."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from service.events import HEALTH_UPDATE
-from service.health_memory import AbstractHealthMemory
+from service.health_memory import KnownHealth
 from service.usecases.health_watch import PollHealth, health_changes
 from service.wap_types import ContainerResources, HealthEntry
+from tests.fakes.health_memory import FakeHealthMemory
 from tests.unit.conftest import BARE, MINE, THEIRS, World
 
-
-class DictHealthMemory(AbstractHealthMemory):
-    """The health memory port over a dict; ``saves`` counts the replacements."""
-
-    def __init__(self, health: Mapping[str, str] | None = None) -> None:
-        self.health = dict(health or {})
-        self.saves = 0
-
-    async def load(self) -> dict[str, str]:
-        return dict(self.health)
-
-    async def save(self, health: Mapping[str, str]) -> None:
-        self.health = dict(health)
-        self.saves += 1
+DictHealthMemory = FakeHealthMemory
+RUNNING_HEALTHY = KnownHealth("running", "healthy")
 
 
 def _poll(world: World, memory: DictHealthMemory) -> PollHealth:
@@ -71,6 +58,7 @@ async def test_a_change_of_health_publishes_one_event_for_that_container_only(
     assert (event.account_id, event.project_id) == ("alice", "project-alice")
     assert {k: v for k, v in payload.items() if k not in ("seq", "time")} == {
         "containerId": MINE,
+        "status": "running",
         "health": "unhealthy",
         "resources": {
             "cpuPercent": 87.5,
@@ -111,21 +99,24 @@ async def test_a_container_that_vanished_and_comes_back_is_announced_again(
 
 
 async def test_the_memory_holds_exactly_the_containers_wap_reported(world: World) -> None:
-    memory = DictHealthMemory({"long-gone-container": "healthy"})
+    memory = DictHealthMemory({"long-gone-container": RUNNING_HEALTHY})
     poll = _poll(world, memory)
     world.wap.set_health(world.wap_id(MINE), "starting")
     await poll()
-    assert memory.health == {MINE: "starting", BARE: "healthy", THEIRS: "healthy"}
+    starting = KnownHealth("running", "starting")
+    assert memory.health == {MINE: starting, BARE: RUNNING_HEALTHY, THEIRS: RUNNING_HEALTHY}
     del world.wap.containers[world.wap_id(BARE)]
     await poll()
-    assert memory.health == {MINE: "starting", THEIRS: "healthy"}
+    assert memory.health == {MINE: starting, THEIRS: RUNNING_HEALTHY}
     assert memory.saves == 2
 
 
 async def test_a_shared_memory_spares_a_new_poller_from_announcing_everything_again(
     world: World,
 ) -> None:
-    memory = DictHealthMemory({MINE: "healthy", BARE: "unhealthy", THEIRS: "healthy"})
+    memory = DictHealthMemory(
+        {MINE: RUNNING_HEALTHY, BARE: KnownHealth("running", "unhealthy"), THEIRS: RUNNING_HEALTHY}
+    )
     assert await _poll(world, memory)() == 1  # another instance had seen these
     assert _published_since(world, 0) == [(HEALTH_UPDATE, BARE, "healthy")]
 
@@ -140,9 +131,43 @@ def test_health_changes_compares_with_the_previous_health_by_container_id(
         mine.wap_id: HealthEntry(mine.wap_id, "running", "healthy", moment, resources),
         theirs.wap_id: HealthEntry(theirs.wap_id, "running", "unhealthy", moment, resources),
     }
-    previous = {MINE: "healthy", THEIRS: "healthy", BARE: "healthy"}
+    previous = {MINE: RUNNING_HEALTHY, THEIRS: RUNNING_HEALTHY, BARE: RUNNING_HEALTHY}
     events, current = health_changes(
         previous, [mine, theirs, world.repository.containers[BARE]], entries
     )
     assert [(e.container_id, e.data["health"]) for e in events] == [(THEIRS, "unhealthy")]
-    assert current == {MINE: "healthy", THEIRS: "unhealthy"}  # BARE was not reported
+    # BARE was not reported
+    assert current == {MINE: RUNNING_HEALTHY, THEIRS: KnownHealth("running", "unhealthy")}
+
+
+async def test_a_change_of_run_state_alone_publishes_with_the_new_status(world: World) -> None:
+    poll = _poll(world, DictHealthMemory())
+    await poll()
+    world.wap.set_health(world.wap_id(MINE), "none")
+    assert await poll() == 1  # healthy -> none: a health change
+    world.wap.containers[world.wap_id(MINE)].status = "stopped"
+    assert await poll() == 1  # the health stays `none`, the run state moved
+    _, payload = world.events.published[-1]
+    assert (payload["containerId"], payload["status"], payload["health"]) == (
+        MINE,
+        "stopped",
+        "none",
+    )
+
+
+async def test_a_state_a_lifecycle_call_noted_is_announced_again_only_if_wap_differs(
+    world: World,
+) -> None:
+    memory = DictHealthMemory()
+    poll = _poll(world, memory)
+    await poll()
+    memory.health[MINE] = KnownHealth("running", "starting")  # what a restart noted
+    memory.health[THEIRS] = RUNNING_HEALTHY  # what WAP reports anyway
+    assert await poll() == 1
+    assert _published_since(world, 3) == [(HEALTH_UPDATE, MINE, "healthy")]
+
+
+def test_known_health_reads_what_it_wrote_and_a_bare_health_of_earlier_versions() -> None:
+    known = KnownHealth("stopped", "none")
+    assert KnownHealth.decode(known.encode()) == known
+    assert KnownHealth.decode("healthy") == KnownHealth("unknown", "healthy")

@@ -47,7 +47,9 @@ def _logs() -> monitoring.LogOptions:
 CALLS = [
     UseCaseCall(
         "ChangeState",
-        lambda w, c, i: lifecycle.ChangeState(w.ownership, w.wap)(c, i, "restart"),
+        lambda w, c, i: lifecycle.ChangeState(w.ownership, w.wap, w.events, w.memory)(
+            c, i, "restart"
+        ),
     ),
     UseCaseCall(
         "ListVersions",
@@ -229,7 +231,9 @@ _BY_NAME = {call.name: call.invoke for call in CALLS}
 
 
 def _change(action: lifecycle.Action) -> Invoke:
-    return lambda w, c, i: lifecycle.ChangeState(w.ownership, w.wap)(c, i, action)
+    return lambda w, c, i: lifecycle.ChangeState(w.ownership, w.wap, w.events, w.memory)(
+        c, i, action
+    )
 
 
 GATED = [

@@ -375,10 +375,18 @@ async def test_every_other_method_is_the_inner_repositorys(
         await cache.list_by_wap_ids([f"wap-{THEIRS}"]),
         await cache.catalogue("armory/agent"),
         await cache.history(MINE),
+        await cache.page_owned("alice", after=None, limit=10),
     ]
-    assert [len(c) for c in calls] == [2, 1, 1, 2, 0]
+    assert [len(c) for c in calls] == [2, 1, 1, 2, 0, 2]
     names = [name for name, _ in inner.queries]
-    assert names == ["list_owned", "project_ids", "list_by_wap_ids", "catalogue", "history"]
+    assert names == [
+        "list_owned",
+        "project_ids",
+        "list_by_wap_ids",
+        "catalogue",
+        "history",
+        "page_owned",
+    ]
 
 
 def test_a_negative_age_bound_or_no_room_is_refused(
