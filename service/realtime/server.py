@@ -26,6 +26,7 @@ from urllib.parse import parse_qs
 
 import engineio
 import socketio
+from engineio import async_socket
 from engineio import packet as eio_packet
 from engineio import payload as eio_payload
 from engineio.async_drivers import asgi as eio_asgi
@@ -36,7 +37,7 @@ from redis.backoff import NoBackoff
 from service.events import AbstractEventPublisher
 from service.health_memory import AbstractHealthMemory
 from service.realtime.eventlog import AbstractEventLog, MemoryEventLog, RedisEventLog
-from service.realtime.fanout import FanoutManager
+from service.realtime.fanout import FanoutManager, FanoutSocket
 from service.realtime.health import HealthMonitor, MemoryHealthMemory, RedisHealthMemory
 from service.realtime.leader import RedisLeaderLock, SoleInstance, new_instance_id
 from service.realtime.namespace import AgentNamespace
@@ -123,6 +124,13 @@ class _EngineServer(engineio.AsyncServer):  # type: ignore[misc]
         super().__init__(*args, **kwargs)
         checked = {"websocket": _CheckedWebSocket, "translate_request": _translate_request}
         self._async = {**self._async, **checked}  # type: ignore[has-type]
+
+    async def _trigger_event(self, event: str, *args: Any, **kwargs: Any) -> Any:
+        if event == "connect":  # a socket just made: it waits for its packets as ours do
+            made = self.sockets.get(args[0])
+            if type(made) is async_socket.AsyncSocket:
+                made.__class__ = FanoutSocket
+        return await super()._trigger_event(event, *args, **kwargs)
 
     async def handle_request(self, scope: Any, receive: Any, send: Any) -> Any:
         # A session closed by a POST stays listed until a GET; a POST for it then fails
