@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from engineio import async_socket, exceptions
@@ -77,3 +78,82 @@ def test_the_engineio_server_makes_its_sockets_fanout_sockets() -> None:
         return type(sio.eio.sockets[sid])
 
     assert asyncio.run(connect()) is FanoutSocket
+
+
+# -- FanoutManager.emit's direct send to an idle websocket -------------------------------
+
+
+class _Protocol:
+    """What ``_writable_now`` reads of uvicorn's websocket protocol."""
+
+    def __init__(self, writable: bool) -> None:
+        self.writable = asyncio.Event()
+        if writable:
+            self.writable.set()
+        self.frames: list[str] = []
+
+    async def send(self, message: dict[str, object]) -> None:
+        self.frames.append(str(message["text"]))
+
+
+class _WebSocket:
+    """Engine.IO's ASGI websocket, as far as the direct send goes."""
+
+    def __init__(self, writable: bool = True, fails: bool = False) -> None:
+        self.protocol = _Protocol(writable)
+        self.asgi_send = self.protocol.send
+        self.fails = fails
+
+    async def send(self, text: str) -> None:
+        if self.fails:
+            raise ConnectionError("gone")
+        await self.asgi_send({"type": "websocket.send", "text": text})
+
+
+async def _room_of(*websockets: _WebSocket | None) -> tuple[Any, list[FanoutSocket]]:
+    from service.realtime.fanout import FanoutManager
+    from service.realtime.server import CheckedServer
+
+    sio = CheckedServer(async_mode="asgi", client_manager=FanoutManager())
+    sockets = []
+    for i, ws in enumerate(websockets):
+        eio_sid = f"e{i}"
+        socket = FanoutSocket(sio.eio, eio_sid)
+        socket.idle_websocket = ws
+        sio.eio.sockets[eio_sid] = socket
+        sid = await sio.manager.connect(eio_sid, "/")
+        await sio.manager.enter_room(sid, "/", "room")
+        sockets.append(socket)
+    return sio, sockets
+
+
+async def test_an_idle_writable_websocket_is_sent_to_directly_in_order() -> None:
+    ws = _WebSocket()
+    sio, [socket] = await _room_of(ws)
+    await sio.manager.emit("first", {"n": 1}, "/", room="room")
+    await sio.manager.emit("second", {"n": 2}, "/", room="room")
+    assert ws.protocol.frames == ['42["first",{"n":1}]', '42["second",{"n":2}]']
+    assert socket.queue.empty()
+
+
+@pytest.mark.parametrize(
+    "ws", [None, _WebSocket(writable=False), _WebSocket(fails=True)], ids=["busy", "paused", "gone"]
+)
+async def test_a_websocket_not_known_to_take_bytes_now_gets_its_packets_queued(
+    ws: _WebSocket | None,
+) -> None:
+    """A writer at work, a client that does not read (flow control), a send that fails:
+    the packet goes to the socket's queue, and nobody waits for that client."""
+    sio, [socket] = await _room_of(ws)
+    await asyncio.wait_for(sio.manager.emit("evt", {"n": 1}, "/", room="room"), 1)
+    assert socket.queue.get_nowait().encode() == '42["evt",{"n":1}]'
+    assert ws is None or ws.protocol.frames == []
+
+
+async def test_a_packet_waiting_in_the_queue_keeps_the_next_one_behind_it() -> None:
+    ws = _WebSocket()
+    sio, [socket] = await _room_of(ws)
+    socket.queue.put_nowait(eio_packet.Packet(eio_packet.PING))
+    await sio.manager.emit("evt", {"n": 1}, "/", room="room")
+    assert ws.protocol.frames == []
+    assert socket.queue.qsize() == 2
