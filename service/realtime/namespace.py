@@ -169,6 +169,9 @@ class AgentNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     async def _rooms_of(self, account_id: str) -> set[str]:
         try:
             projects = await self.repository.project_ids(account_id)
+        except errors.DatabaseUnavailable as exc:  # a neighbour down: retry, as over HTTP
+            log.warning("refused a socket: %s", exc.detail)
+            raise Refused(exc.instance_code, exc.detail) from None
         except Exception:
             log.exception("could not list the containers of a socket's account")
             raise Refused("internal_error", "The account's containers could not be read.") from None

@@ -10,6 +10,7 @@ to ``container_launch`` by someone else is seen at once.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from service.adapters.seeding import seed
 from service.settings import Settings
 from tests.conftest import RunningService, running_service
 from tests.fixtures import private_postgres
+from tests.fixtures.sockets import Listener, Refused
 from tests.operations import ALICE_MAIN
 
 RECOVERY_SECONDS = 10.0  # the listener retries within 2 s; Pony reconnects at once
@@ -50,6 +52,11 @@ def on_postgres(
     assert settings.ownership_cache_seconds > 0  # the cache is part of what is tested
     with running_service(settings.replace(database_url=url)) as running:
         yield running
+
+
+async def _connect_socket(url: str, token: str) -> None:
+    async with Listener.connect(url, token=token):
+        pass
 
 
 def _until(predicate: Any, seconds: float) -> bool:
@@ -90,6 +97,10 @@ def test_a_postgresql_restart_answers_503_meanwhile_and_recovers_without_a_servi
     assert down.json()["code"] == "database_unavailable"
     assert int(down.headers["retry-after"]) >= 1
     assert call().status_code == 503  # and again: no queue, no hang
+    with pytest.raises(Refused) as refused:  # a socket is told the same
+        asyncio.run(_connect_socket(service.sio_url, alice["Authorization"].split()[1]))
+    assert refused.value.reason["message"] == "database_unavailable", refused.value.reason
+    assert refused.value.reason["data"]["code"] == "database_unavailable"
 
     cluster.start()
     seen: list[int] = []
