@@ -313,9 +313,10 @@ class Settings:
     update_stale_seconds: float = field(
         default=900.0, metadata=variable("UPDATE_STALE_SECONDS", _seconds(minimum=1))
     )
-    # The longest an ownership answer is served from memory (changes evict it sooner); 0: off.
+    # The longest an ownership answer is served from memory: a safety net, since every change
+    # to container_launch evicts it at once (a trigger, or data_version); 0: off.
     ownership_cache_seconds: float = field(
-        default=30.0, metadata=variable("OWNERSHIP_CACHE_SECONDS", _seconds(minimum=0))
+        default=300.0, metadata=variable("OWNERSHIP_CACHE_SECONDS", _seconds(minimum=0))
     )
     protected_env_names: tuple[str, ...] = field(
         default=("PATH", "HOME", "HOSTNAME", "WAP_AGENT_ID", "WAP_TRUST_TOKEN"),
