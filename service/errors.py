@@ -195,6 +195,17 @@ class DatabaseUnavailable(ApiError):
         super().__init__(detail or "The database cannot be reached; retry shortly.", **kwargs)
 
 
+class ResponseTimeout(ApiError):
+    """The handler did not answer within ``RESPONSE_TIMEOUT`` (Sanic's own limit): worth
+    retrying. WAP's slowness answers 504 before it (``WAP_DEADLINE`` is shorter)."""
+
+    status, code, title = 503, "response_timeout", "The answer took too long"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int = 1, **kwargs: Any) -> None:
+        kwargs.setdefault("headers", {"Retry-After": str(retry_after)})
+        super().__init__(detail or "The service did not answer in time; retry shortly.", **kwargs)
+
+
 class NotReady(ApiError):
     """The readiness probe's answer when a part of this instance (database, WAP Core,
     Redis) failed its check or did not answer in time: ``detail`` names the parts, the

@@ -531,7 +531,7 @@ export interface components {
              * @description The stable machine-readable error code.
              * @enum {string}
              */
-            code: "invalid_request" | "malformed_body" | "invalid_path" | "unauthorised" | "try_refresh_token" | "anti_csrf_failed" | "container_forbidden" | "capability_missing" | "path_forbidden" | "not_found" | "method_not_allowed" | "conflict" | "update_in_progress" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "too_many_streams" | "headers_too_large" | "validation_failed" | "unknown_tag" | "protected_variable" | "invalid_variable_name" | "wap_error" | "wap_unavailable" | "wap_timeout" | "database_unavailable" | "not_ready" | "internal_error";
+            code: "invalid_request" | "malformed_body" | "invalid_path" | "unauthorised" | "try_refresh_token" | "anti_csrf_failed" | "container_forbidden" | "capability_missing" | "path_forbidden" | "not_found" | "method_not_allowed" | "conflict" | "update_in_progress" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "too_many_streams" | "headers_too_large" | "validation_failed" | "unknown_tag" | "protected_variable" | "invalid_variable_name" | "wap_error" | "wap_unavailable" | "wap_timeout" | "database_unavailable" | "response_timeout" | "not_ready" | "internal_error";
             /** @description The request path this problem occurred on. */
             instance?: string;
             /** @description Each failing field of the request. */
@@ -1474,8 +1474,8 @@ export interface components {
                 };
             };
         };
-        /** @description The service's database cannot be reached right now (stopped, restarting or unreachable). Retry after `Retry-After` seconds; the service recovers by itself once the database is back. Requests answer it before acting, except a version update that had already reached WAP Core: it may have been applied (its version history tells, once the database is back). */
-        DatabaseUnavailable: {
+        /** @description Worth retrying after `Retry-After` seconds. `database_unavailable`: the service's database cannot be reached right now (stopped, restarting or unreachable); the service recovers by itself once it is back. Requests answer it before acting, except a version update that had already reached WAP Core: it may have been applied (its version history tells, once the database is back). `response_timeout`: the service did not answer within its `RESPONSE_TIMEOUT` (a neighbour crawling); what the request changed, if anything, is not known (read it back). */
+        Unavailable: {
             headers: {
                 /**
                  * @description Seconds to wait before retrying.
@@ -1488,8 +1488,8 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @constant */
                     status?: 503;
-                    /** @constant */
-                    code?: "database_unavailable";
+                    /** @enum {unknown} */
+                    code?: "database_unavailable" | "response_timeout";
                 };
             };
         };
@@ -1552,7 +1552,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorised"];
             431: components["responses"]["HeadersTooLarge"];
-            503: components["responses"]["DatabaseUnavailable"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getAgentsHealth: {
@@ -1576,7 +1576,7 @@ export interface operations {
             401: components["responses"]["Unauthorised"];
             431: components["responses"]["HeadersTooLarge"];
             502: components["responses"]["WapError"];
-            503: components["responses"]["DatabaseUnavailable"];
+            503: components["responses"]["Unavailable"];
             504: components["responses"]["WapTimeout"];
         };
     };
@@ -1610,7 +1610,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             431: components["responses"]["HeadersTooLarge"];
             502: components["responses"]["WapError"];
-            503: components["responses"]["DatabaseUnavailable"];
+            503: components["responses"]["Unavailable"];
             504: components["responses"]["WapTimeout"];
         };
     };
@@ -1644,7 +1644,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             431: components["responses"]["HeadersTooLarge"];
             502: components["responses"]["WapError"];
-            503: components["responses"]["DatabaseUnavailable"];
+            503: components["responses"]["Unavailable"];
             504: components["responses"]["WapTimeout"];
         };
     };
@@ -1678,7 +1678,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             431: components["responses"]["HeadersTooLarge"];
             502: components["responses"]["WapError"];
-            503: components["responses"]["DatabaseUnavailable"];
+            503: components["responses"]["Unavailable"];
             504: components["responses"]["WapTimeout"];
         };
     };
@@ -1718,7 +1718,7 @@ export interface operations {
             422: components["responses"]["Unprocessable"];
             431: components["responses"]["HeadersTooLarge"];
             502: components["responses"]["WapError"];
-            503: components["responses"]["DatabaseUnavailable"];
+            503: components["responses"]["Unavailable"];
             504: components["responses"]["WapTimeout"];
         };
     };
@@ -1750,7 +1750,7 @@ export interface operations {
             401: components["responses"]["Unauthorised"];
             403: components["responses"]["Forbidden"];
             431: components["responses"]["HeadersTooLarge"];
-            503: components["responses"]["DatabaseUnavailable"];
+            503: components["responses"]["Unavailable"];
         };
     };
     listAgentFiles: {
@@ -1789,7 +1789,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             431: components["responses"]["HeadersTooLarge"];
             502: components["responses"]["WapError"];
-            503: components["responses"]["DatabaseUnavailable"];
+            503: components["responses"]["Unavailable"];
             504: components["responses"]["WapTimeout"];
         };
     };
@@ -1832,7 +1832,7 @@ export interface operations {
             429: components["responses"]["TooManyStreams"];
             431: components["responses"]["HeadersTooLarge"];
             502: components["responses"]["WapError"];
-            503: components["responses"]["DatabaseUnavailable"];
+            503: components["responses"]["Unavailable"];
             504: components["responses"]["WapTimeout"];
         };
     };
@@ -1885,7 +1885,7 @@ export interface operations {
             422: components["responses"]["Unprocessable"];
             431: components["responses"]["HeadersTooLarge"];
             502: components["responses"]["WapError"];
-            503: components["responses"]["DatabaseUnavailable"];
+            503: components["responses"]["Unavailable"];
             504: components["responses"]["WapTimeout"];
         };
     };
@@ -1931,7 +1931,7 @@ export interface operations {
             412: components["responses"]["PreconditionFailed"];
             431: components["responses"]["HeadersTooLarge"];
             502: components["responses"]["WapError"];
-            503: components["responses"]["DatabaseUnavailable"];
+            503: components["responses"]["Unavailable"];
             504: components["responses"]["WapTimeout"];
         };
     };
@@ -1964,7 +1964,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             431: components["responses"]["HeadersTooLarge"];
             502: components["responses"]["WapError"];
-            503: components["responses"]["DatabaseUnavailable"];
+            503: components["responses"]["Unavailable"];
             504: components["responses"]["WapTimeout"];
         };
     };
@@ -1997,7 +1997,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             431: components["responses"]["HeadersTooLarge"];
             502: components["responses"]["WapError"];
-            503: components["responses"]["DatabaseUnavailable"];
+            503: components["responses"]["Unavailable"];
             504: components["responses"]["WapTimeout"];
         };
     };
@@ -2047,7 +2047,7 @@ export interface operations {
             429: components["responses"]["TooManyStreams"];
             431: components["responses"]["HeadersTooLarge"];
             502: components["responses"]["WapError"];
-            503: components["responses"]["DatabaseUnavailable"];
+            503: components["responses"]["Unavailable"];
             504: components["responses"]["WapTimeout"];
         };
     };
@@ -2085,7 +2085,7 @@ export interface operations {
             401: components["responses"]["Unauthorised"];
             403: components["responses"]["Forbidden"];
             431: components["responses"]["HeadersTooLarge"];
-            503: components["responses"]["DatabaseUnavailable"];
+            503: components["responses"]["Unavailable"];
         };
     };
     listAgentAudit: {
@@ -2126,7 +2126,7 @@ export interface operations {
             401: components["responses"]["Unauthorised"];
             403: components["responses"]["Forbidden"];
             431: components["responses"]["HeadersTooLarge"];
-            503: components["responses"]["DatabaseUnavailable"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getAgentEnv: {
@@ -2161,7 +2161,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             431: components["responses"]["HeadersTooLarge"];
             502: components["responses"]["WapError"];
-            503: components["responses"]["DatabaseUnavailable"];
+            503: components["responses"]["Unavailable"];
             504: components["responses"]["WapTimeout"];
         };
     };
@@ -2201,7 +2201,7 @@ export interface operations {
             422: components["responses"]["Unprocessable"];
             431: components["responses"]["HeadersTooLarge"];
             502: components["responses"]["WapError"];
-            503: components["responses"]["DatabaseUnavailable"];
+            503: components["responses"]["Unavailable"];
             504: components["responses"]["WapTimeout"];
         };
     };

@@ -33,6 +33,7 @@ _SANIC_CODES = {
     405: ("method_not_allowed", errors.MethodNotAllowed),
     413: ("payload_too_large", errors.PayloadTooLarge),
     415: ("unsupported_media_type", errors.UnsupportedMediaType),
+    503: ("response_timeout", errors.ResponseTimeout),  # Sanic's: RESPONSE_TIMEOUT passed
 }
 
 
@@ -96,6 +97,10 @@ def _from_sanic(exc: SanicException, request: Request | None = None) -> errors.A
             "The request line and headers are larger than REQUEST_MAX_HEADER_SIZE.",
             headers=headers,
         )
+    if status == 503:
+        return errors.ResponseTimeout(
+            "The service did not answer within RESPONSE_TIMEOUT; retry shortly."
+        )
     if cls is errors.ApiError:
         generic = errors.ApiError(str(exc) or "Request failed", headers=headers)
         generic.status = status  # type: ignore[misc]
@@ -113,7 +118,9 @@ def register(app: App) -> None:
 
     @app.exception(SanicException)
     async def sanic_error(request: Request, exc: SanicException) -> HTTPResponse:
-        if exc.status_code >= 500:
+        if exc.status_code == 503:  # RESPONSE_TIMEOUT: a neighbour crawls, not a bug
+            log.warning("no answer within RESPONSE_TIMEOUT: %s %s", request.method, request.path)
+        elif exc.status_code >= 500:
             log.exception("request failed", exc_info=exc)
         return problem_response(_from_sanic(exc, request), request)
 

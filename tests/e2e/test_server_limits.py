@@ -92,3 +92,22 @@ def test_an_idle_kept_alive_connection_is_closed(strict: RunningService) -> None
         started = time.monotonic()
         _read_all(sock)  # the rest of the answer, then the close
         assert time.monotonic() - started < 5  # KEEP_ALIVE_TIMEOUT is 1 s here
+
+
+def test_a_handler_slower_than_the_response_timeout_answers_503_response_timeout(
+    settings: Settings, wap_stub: Any, token: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """WAP slower than RESPONSE_TIMEOUT (here shorter than the WAP deadline): Sanic's
+    own limit answers, as the contract's 503, and nothing logs a traceback."""
+    limits = dataclasses.replace(settings.server, response_timeout=0.3)
+    wap_stub.fault("delay", "getContainerHealth", delay_seconds=1.0)
+    with running_service(settings.replace(server=limits)) as service:
+        answer = service.client.get(
+            f"/v1/agents/{ALICE_MAIN}/health",
+            headers={"Authorization": f"Bearer {token('alice')}"},
+        )
+    assert answer.status_code == 503, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["code"] == "response_timeout"
+    assert int(answer.headers["retry-after"]) >= 1
+    assert not [r for r in caplog.records if r.exc_info]
