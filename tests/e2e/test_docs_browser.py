@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -22,44 +21,20 @@ import pytest
 
 from service.http.contract import Contract
 from tests.conftest import RunningService
+from tests.fixtures.js import missing, node_with
 from tests.operations import ALICE_MAIN
 
 TESTS = Path(__file__).resolve().parents[1]
 SCRIPT = TESTS / "browser" / "docs.mjs"
-JS_DIR = TESTS / "js"
 CHROMIUM = "/usr/bin/chromium"
-
-
-def _missing(message: str) -> None:
-    if os.environ.get("REQUIRE_SERVICES") == "1":
-        pytest.fail(message + " (REQUIRE_SERVICES=1)")
-    pytest.skip(message)
-
-
-def _need(tool: str) -> str:
-    found = shutil.which(tool)
-    if found is None:
-        _missing(f"{tool} is not installed: the browser test needs Node.js and npm")
-    assert found is not None
-    return found
 
 
 @pytest.fixture(scope="module")
 def browser() -> tuple[str, str]:
     """(node, chromium), with playwright-core installed in tests/js."""
     if not os.access(CHROMIUM, os.X_OK):
-        _missing(f"{CHROMIUM} is missing: the browser test needs Debian's chromium package")
-    node = _need("node")
-    if not (JS_DIR / "node_modules" / "playwright-core").is_dir():
-        done = subprocess.run(
-            [_need("npm"), "ci", "--no-audit", "--no-fund"],
-            cwd=JS_DIR,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert done.returncode == 0, f"npm ci failed:\n{done.stdout}\n{done.stderr}"
-    return node, CHROMIUM
+        missing(f"{CHROMIUM} is missing: the browser test needs Debian's chromium package")
+    return node_with("playwright-core", needed_by="the browser test"), CHROMIUM
 
 
 def _open(browser: tuple[str, str], service: RunningService, *args: str) -> dict[str, Any]:

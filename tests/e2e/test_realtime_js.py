@@ -9,11 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
-import shutil
-import subprocess
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,37 +17,14 @@ import pytest
 from service.events import VERSION_UPDATE
 from tests.conftest import RunningService, running_service
 from tests.fixtures.events import assert_event, assert_message
+from tests.fixtures.js import JS_DIR, node_with
 from tests.fixtures.sockets import publish
 from tests.operations import ALICE_MAIN
-
-JS_DIR = Path(__file__).resolve().parents[1] / "js"
-
-
-def _need(tool: str) -> str:
-    found = shutil.which(tool)
-    if found is not None:
-        return found
-    message = f"{tool} is not installed: the socket.io-client test needs Node.js and npm"
-    if os.environ.get("REQUIRE_SERVICES") == "1":
-        pytest.fail(message + " (REQUIRE_SERVICES=1)")
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="module")
 def node() -> str:
-    node = _need("node")
-    if not (JS_DIR / "node_modules" / "socket.io-client").is_dir():
-        npm = _need("npm")
-        command = "ci" if (JS_DIR / "package-lock.json").exists() else "install"
-        done = subprocess.run(
-            [npm, command, "--no-audit", "--no-fund"],
-            cwd=JS_DIR,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert done.returncode == 0, f"npm {command} failed:\n{done.stdout}\n{done.stderr}"
-    return node
+    return node_with("socket.io-client", needed_by="the socket.io-client test")
 
 
 @pytest.fixture

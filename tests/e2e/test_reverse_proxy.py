@@ -8,10 +8,6 @@ without it the test skips, or fails when REQUIRE_SERVICES=1.
 
 from __future__ import annotations
 
-import os
-import re
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,18 +19,13 @@ from service.events import FILE_CHANGED
 from service.http.serving import listening_socket
 from tests.conftest import RunningService, running_service
 from tests.e2e.test_realtime_js import node, start_client  # noqa: F401 - the node fixture
+from tests.fixtures import nginx
 from tests.fixtures.events import assert_event
-from tests.fixtures.service import answers
 from tests.operations import ALICE_MAIN
-
-README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def readme_nginx_config() -> str:
-    text = README.read_text(encoding="utf-8")
-    found = re.search(r"<!-- nginx-config -->\s*```nginx\n(.*?)```", text, re.S)
-    assert found, "README.md has no nginx configuration after <!-- nginx-config -->"
-    return found.group(1)
+    return nginx.readme_block("nginx-config")
 
 
 def _free_port() -> int:
@@ -53,57 +44,15 @@ def quiet(settings: Any) -> Iterator[RunningService]:
 @pytest.fixture
 def proxy(quiet: RunningService, tmp_path: Path) -> Iterator[str]:
     """nginx with the README's configuration in front of ``quiet``; yields its URL."""
-    nginx = shutil.which("nginx") or (
-        "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
-    )
-    if nginx is None:
-        message = "nginx is not installed (apt-get install nginx-light)"
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail(message + " (REQUIRE_SERVICES=1)")
-        pytest.skip(message)
     port = _free_port()
-    api_port = quiet.url.rsplit(":", 1)[1]
-    sio_port = quiet.sio_url.rsplit(":", 1)[1]
-    config = (
-        readme_nginx_config()
-        .replace("127.0.0.1:8000", f"127.0.0.1:{api_port}")
-        .replace("127.0.0.1:8001", f"127.0.0.1:{sio_port}")
-        .replace("listen 8080;", f"listen 127.0.0.1:{port};")
-    )
-    temp = {name: tmp_path / name for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")}
-    for folder in temp.values():
-        folder.mkdir()
-    (tmp_path / "nginx.conf").write_text(
-        f"""
-worker_processes 1;
-pid {tmp_path}/nginx.pid;
-error_log {tmp_path}/error.log warn;
-{"user root;" if os.geteuid() == 0 else ""}
-events {{ worker_connections 256; }}
-http {{
-    access_log off;
-    client_body_temp_path {temp["client_body"]};
-    proxy_temp_path {temp["proxy"]};
-    fastcgi_temp_path {temp["fastcgi"]};
-    uwsgi_temp_path {temp["uwsgi"]};
-    scgi_temp_path {temp["scgi"]};
-{config}
-}}
-""",
-        encoding="utf-8",
-    )
-    process = subprocess.Popen(
-        [nginx, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"), "-g", "daemon off;"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,  # it logs to error.log
-    )
+    upstreams = {
+        "127.0.0.1:8000": quiet.url.removeprefix("http://"),
+        "127.0.0.1:8001": quiet.sio_url.removeprefix("http://"),
+    }
+    config = nginx.with_addresses(readme_nginx_config(), upstreams, port)
     url = f"http://127.0.0.1:{port}"
+    process = nginx.started(tmp_path, config, f"{url}/openapi.json")
     try:
-        if not answers(f"{url}/openapi.json", process, timeout=10):
-            error_log = tmp_path / "error.log"
-            pytest.fail(
-                f"nginx did not start: {error_log.read_text() if error_log.exists() else ''}"
-            )
         yield url
     finally:
         process.terminate()

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -26,7 +24,6 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -43,13 +40,13 @@ from service.events import FILE_CHANGED
 from service.http.serving import listening_socket
 from tests.conftest import PG_ADMIN_URL, REDIS_URL, WAP_PASSWORD, WAP_USER, need_service
 from tests.e2e.test_realtime_js import node, start_client  # noqa: F401 - the node fixture
+from tests.fixtures import nginx
 from tests.fixtures.events import assert_event
 from tests.fixtures.service import answers
 from tests.operations import ALICE_MAIN, ALICE_READONLY, UNKNOWN
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
-README = Path(__file__).resolve().parents[2] / "README.md"
 HEALTH_POLL_SECONDS = 0.1
 
 
@@ -84,15 +81,6 @@ class Deployment:
 
     def other(self, instance: Instance) -> Instance:
         return next(i for i in self.instances if i is not instance)
-
-
-def _require(tool: str, found: str | None) -> str:
-    if found is not None:
-        return found
-    message = f"{tool} is not installed (apt-get install nginx-light)"
-    if os.environ.get("REQUIRE_SERVICES") == "1":
-        pytest.fail(message + " (REQUIRE_SERVICES=1)")
-    pytest.skip(message)
 
 
 def _free_ports(count: int) -> list[int]:
@@ -148,42 +136,6 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
-def _nginx_conf(folder: Path, mapping: dict[str, str], listen: int) -> Path:
-    """The README's two-instance configuration (its addresses mapped) inside a minimal
-    nginx.conf."""
-    readme = README.read_text(encoding="utf-8")
-    found = re.search(r"<!-- nginx-two-instances -->\s*```nginx\n(.*?)```", readme, re.S)
-    assert found, "README.md has no nginx configuration after <!-- nginx-two-instances -->"
-    text = found.group(1)
-    config = re.sub(r"127\.0\.0\.1:(\d+)\b", lambda m: mapping[m.group(0)], text)
-    assert "listen 8080;" in config
-    config = config.replace("listen 8080;", f"listen 127.0.0.1:{listen};")
-    temp = {name: folder / name for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")}
-    for path in temp.values():
-        path.mkdir()
-    conf = folder / "nginx.conf"
-    conf.write_text(
-        f"""
-worker_processes 1;
-pid {folder}/nginx.pid;
-error_log {folder}/error.log warn;
-{"user root;" if os.geteuid() == 0 else ""}
-events {{ worker_connections 256; }}
-http {{
-    access_log off;
-    client_body_temp_path {temp["client_body"]};
-    proxy_temp_path {temp["proxy"]};
-    fastcgi_temp_path {temp["fastcgi"]};
-    uwsgi_temp_path {temp["uwsgi"]};
-    scgi_temp_path {temp["scgi"]};
-{config}
-}}
-""",
-        encoding="utf-8",
-    )
-    return conf
-
-
 @pytest.fixture(scope="module")
 def deployment(
     database: str,
@@ -192,10 +144,7 @@ def deployment(
     st_core: Any,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Deployment]:
-    nginx = _require(
-        "nginx",
-        shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None),
-    )
+    nginx.binary()  # before anything starts: skip (or fail) at once without it
     wap_stub_server.reset(demo.wap_seed())
     folder = tmp_path_factory.mktemp("two-instances")
     a_api, a_sio, b_api, b_sio, listen = _free_ports(5)
@@ -233,28 +182,15 @@ def deployment(
                 if not answers(url, instance.process, timeout=30):
                     log_text = (folder / f"{instance.name}.log").read_text(errors="replace")
                     pytest.fail(f"instance {instance.name} did not start:\n{log_text}")
-        conf = _nginx_conf(
-            folder,
-            {
-                "127.0.0.1:8000": f"127.0.0.1:{a_api}",
-                "127.0.0.1:8001": f"127.0.0.1:{a_sio}",
-                "127.0.0.1:8002": f"127.0.0.1:{b_api}",
-                "127.0.0.1:8003": f"127.0.0.1:{b_sio}",
-            },
-            listen,
-        )
-        proxy = subprocess.Popen(
-            [nginx, "-p", str(folder), "-c", str(conf), "-g", "daemon off;"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,  # it logs to error.log
-        )
-        processes.append(proxy)
+        upstreams = {
+            "127.0.0.1:8000": f"127.0.0.1:{a_api}",
+            "127.0.0.1:8001": f"127.0.0.1:{a_sio}",
+            "127.0.0.1:8002": f"127.0.0.1:{b_api}",
+            "127.0.0.1:8003": f"127.0.0.1:{b_sio}",
+        }
+        config = nginx.with_addresses(nginx.readme_block("nginx-two-instances"), upstreams, listen)
         url = f"http://127.0.0.1:{listen}"
-        if not answers(f"{url}/healthz", proxy, timeout=10):
-            error_log = folder / "error.log"
-            pytest.fail(
-                f"nginx did not start: {error_log.read_text() if error_log.exists() else ''}"
-            )
+        processes.append(nginx.started(folder, config, f"{url}/healthz"))
         yield Deployment(url, instances, database, redis_prefix)
     finally:
         for process in reversed(processes):

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -28,10 +26,10 @@ import pytest
 from service.events import EVENT_NAMES, FILE_CHANGED
 from tests.conftest import RunningService
 from tests.fixtures.events import assert_event
+from tests.fixtures.js import JS_DIR, node_with
 from tests.operations import ALICE_BARE, ALICE_MAIN, ALICE_READONLY
 
 ROOT = Path(__file__).resolve().parents[2]
-JS_DIR = ROOT / "tests" / "js"
 TYPES_DIR = ROOT / "contracts" / "typescript"
 PACKAGES = (
     "openapi-typescript",
@@ -45,30 +43,10 @@ PACKAGES = (
 REGENERATE = "cd tests/js && npm run generate-types"
 
 
-def _need(tool: str) -> str:
-    found = shutil.which(tool)
-    if found is not None:
-        return found
-    message = f"{tool} is not installed: the TypeScript client test needs Node.js and npm"
-    if os.environ.get("REQUIRE_SERVICES") == "1":
-        pytest.fail(message + " (REQUIRE_SERVICES=1)")
-    pytest.skip(message)
-
-
 @pytest.fixture(scope="module")
 def node() -> str:
     """Node.js, with tests/js's packages installed."""
-    node = _need("node")
-    if not all((JS_DIR / "node_modules" / package).is_dir() for package in PACKAGES):
-        done = subprocess.run(
-            [_need("npm"), "ci", "--no-audit", "--no-fund"],
-            cwd=JS_DIR,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert done.returncode == 0, f"npm ci failed:\n{done.stdout}\n{done.stderr}"
-    return node
+    return node_with(*PACKAGES, needed_by="the TypeScript client test")
 
 
 def _run(node: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
